@@ -1,0 +1,110 @@
+#include "agent/config/agent_config.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "common/yaml_fields.h"
+
+namespace pantau::agent {
+namespace {
+
+absl::Status ParseSite(const YAML::Node& node, const std::string& source, int index,
+                       SiteConfig* site) {
+  YamlFields f(node, source, absl::StrCat("sites[", index, "]."));
+  site->id = f.String("id", true);
+  site->url = f.String("url", true);
+  site->interval = f.Seconds("interval_seconds", site->interval, 1, 86400);
+  site->jitter = f.Seconds("jitter_seconds", site->jitter, 0, 3600);
+  site->timeout = f.Seconds("timeout_seconds", site->timeout, 0.1, 120);
+  for (int64_t code : f.IntList("expected_status", 100, 599)) {
+    site->expected_status.push_back(static_cast<int>(code));
+  }
+  if (f.status().ok() && !IsValidId(site->id)) {
+    f.Fail("id", "must be 1..128 bytes of letters, digits, '.', '_' or '-'");
+  }
+  const std::string lower = absl::AsciiStrToLower(site->url);
+  if (f.status().ok() && !absl::StartsWith(lower, "http://") && !absl::StartsWith(lower, "https://")) {
+    f.Fail("url", "must start with http:// or https://");
+  }
+  if (f.status().ok() && site->url.size() > 2048) f.Fail("url", "is longer than 2048 bytes");
+  if (f.status().ok() && site->jitter > site->interval) {
+    f.Fail("jitter_seconds", "must not exceed interval_seconds");
+  }
+  f.CheckNoUnknownKeys();
+  return f.status();
+}
+
+absl::StatusOr<AgentConfig> FromYaml(const YAML::Node& root, const std::string& source) {
+  AgentConfig c;
+  YamlFields f(root, source);
+  c.agent_id = f.String("agent_id", true);
+  c.court_id = f.String("court_id", false);
+  c.state_dir = f.String("state_dir", false, c.state_dir);
+  c.metrics_listen = f.String("metrics_listen", false);
+  c.log_level = f.String("log_level", false, c.log_level);
+  c.heartbeat_interval = f.Seconds("heartbeat_seconds", c.heartbeat_interval, 5, 3600);
+  c.max_body_bytes = f.Int("max_body_bytes", c.max_body_bytes, 1024, int64_t{1} << 30);
+  LogLevel level;
+  if (f.status().ok() && !ParseLogLevel(c.log_level, &level)) {
+    f.Fail("log_level", "must be debug, info, warning or error");
+  }
+  if (f.status().ok() && !IsValidId(c.agent_id)) {
+    f.Fail("agent_id", "must be 1..128 bytes of letters, digits, '.', '_' or '-'");
+  }
+  if (f.status().ok() && c.court_id.size() > 64) f.Fail("court_id", "is longer than 64 bytes");
+
+  YamlFields link(f.Map("collector"), source, "collector.");
+  if (!f.Has("collector")) f.Fail("collector", "is required (collector.address at least)");
+  c.collector.address = link.String("address", true);
+  c.collector.ca_file = link.String("ca_file", false);
+  c.collector.insecure = link.Bool("insecure", false);
+  c.collector.token_file = link.String("token_file", false);
+  c.collector.push_timeout = link.Seconds("push_timeout_seconds", c.collector.push_timeout, 1, 300);
+  c.collector.backoff_initial =
+      link.Seconds("backoff_initial_seconds", c.collector.backoff_initial, 0.05, 60);
+  c.collector.backoff_max = link.Seconds("backoff_max_seconds", c.collector.backoff_max, 1, 3600);
+  link.CheckNoUnknownKeys();
+
+  YamlFields spool(f.Map("spool"), source, "spool.");
+  c.spool.max_events = spool.Int("max_events", c.spool.max_events, 100, 10000000);
+  c.spool.batch_max_events =
+      static_cast<int>(spool.Int("batch_max_events", c.spool.batch_max_events, 1, 1000));
+  spool.CheckNoUnknownKeys();
+
+  std::vector<YAML::Node> sites = f.MapList("sites");
+  f.CheckNoUnknownKeys();
+  PANTAU_RETURN_IF_ERROR(f.status());
+  PANTAU_RETURN_IF_ERROR(link.status());
+  PANTAU_RETURN_IF_ERROR(spool.status());
+  std::set<std::string> ids;
+  for (size_t i = 0; i < sites.size(); ++i) {
+    SiteConfig site;
+    PANTAU_RETURN_IF_ERROR(ParseSite(sites[i], source, static_cast<int>(i), &site));
+    if (!ids.insert(site.id).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": sites[", i, "].id: '", site.id, "' is used twice"));
+    }
+    c.sites.push_back(std::move(site));
+  }
+  return c;
+}
+
+}  // namespace
+
+absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, absl::string_view source_name) {
+  PANTAU_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(yaml, source_name));
+  return FromYaml(root, std::string(source_name));
+}
+
+absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path) {
+  PANTAU_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path));
+  return FromYaml(root, path);
+}
+
+}  // namespace pantau::agent

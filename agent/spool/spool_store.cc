@@ -1,0 +1,263 @@
+#include "agent/spool/spool_store.h"
+
+#include <sqlite3.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace pantau::agent {
+namespace {
+
+// One prepared statement, finalized on scope exit.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  bool ok() const { return rc_ == SQLITE_OK; }
+  sqlite3_stmt* get() { return stmt_; }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void BindBlob(int i, const std::string& v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  int Step() { return sqlite3_step(stmt_); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+// Rolls back unless committed.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) {
+    ok_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  ~Transaction() {
+    if (ok_ && !done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  bool ok() const { return ok_; }
+  bool Commit() {
+    done_ = true;
+    return sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+
+ private:
+  sqlite3* db_;
+  bool ok_ = false;
+  bool done_ = false;
+};
+
+constexpr char kSchema[] =
+    "CREATE TABLE IF NOT EXISTS events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  priority INTEGER NOT NULL,"
+    "  batch_seq INTEGER,"
+    "  payload BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS events_waiting ON events (priority, id) WHERE batch_seq IS NULL;"
+    "CREATE INDEX IF NOT EXISTS events_batched ON events (batch_seq) WHERE batch_seq IS NOT NULL;"
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', 1);";
+
+}  // namespace
+
+SpoolStore::SpoolStore(sqlite3* db, SpoolOptions options)
+    : options_(std::move(options)), db_(db) {}
+
+SpoolStore::~SpoolStore() {
+  absl::MutexLock lock(&mu_);
+  sqlite3_close(db_);
+}
+
+absl::StatusOr<std::unique_ptr<SpoolStore>> SpoolStore::Open(const std::string& path,
+                                                             SpoolOptions options) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return absl::InvalidArgumentError(absl::StrCat("cannot open spool ", path, ": ", message));
+  }
+  sqlite3_busy_timeout(db, 5000);
+  std::unique_ptr<SpoolStore> store(new SpoolStore(db, std::move(options)));
+  absl::MutexLock lock(&store->mu_);
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
+    if (absl::Status s = store->Exec(sql); !s.ok()) return s;
+  }
+  if (absl::Status s = store->Exec(kSchema); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("spool ", path, ": ", s.message()));
+  }
+  Statement count(db, "SELECT COUNT(*) FROM events");
+  if (!count.ok() || count.Step() != SQLITE_ROW) return store->Error("counting spooled events");
+  store->count_ = sqlite3_column_int64(count.get(), 0);
+  return store;
+}
+
+absl::Status SpoolStore::Exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    absl::Status s = absl::InternalError(absl::StrCat("sqlite: ", message ? message : "error"));
+    sqlite3_free(message);
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SpoolStore::Error(const char* what) {
+  return absl::InternalError(absl::StrCat("spool: ", what, ": ", sqlite3_errmsg(db_)));
+}
+
+absl::StatusOr<uint64_t> SpoolStore::Append(const v1::Event& event, EventPriority priority) {
+  std::string payload;
+  if (!event.SerializeToString(&payload)) return absl::InternalError("cannot serialize event");
+  absl::MutexLock lock(&mu_);
+  Transaction txn(db_);
+  if (!txn.ok()) return Error("begin");
+  Statement insert(db_, "INSERT INTO events (priority, payload) VALUES (?, ?)");
+  if (!insert.ok()) return Error("prepare insert");
+  insert.Bind(1, static_cast<int>(priority));
+  insert.BindBlob(2, payload);
+  if (insert.Step() != SQLITE_DONE) return Error("insert");
+  const uint64_t id = static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
+  ++count_;
+  absl::Status dropped = DropOverflow();
+  if (!dropped.ok() || !txn.Commit()) {
+    count_ = -1;  // recounted below
+    Statement count(db_, "SELECT COUNT(*) FROM events");
+    if (count.ok() && count.Step() == SQLITE_ROW) count_ = sqlite3_column_int64(count.get(), 0);
+    return dropped.ok() ? Error("commit") : dropped;
+  }
+  return id;
+}
+
+absl::Status SpoolStore::DropOverflow() {
+  while (count_ > options_.max_events) {
+    Statement pick(db_,
+                   "SELECT id, priority FROM events WHERE batch_seq IS NULL "
+                   "ORDER BY priority, id LIMIT 1");
+    if (!pick.ok()) return Error("prepare drop");
+    if (pick.Step() != SQLITE_ROW) return absl::OkStatus();  // everything is in a batch
+    const int64_t id = sqlite3_column_int64(pick.get(), 0);
+    const auto priority = static_cast<EventPriority>(sqlite3_column_int(pick.get(), 1));
+    Statement del(db_, "DELETE FROM events WHERE id = ?");
+    del.Bind(1, id);
+    if (del.Step() != SQLITE_DONE) return Error("drop");
+    --count_;
+    ++dropped_;
+    // Logged at the first drop and then every 1000th, so a long outage does not flood the log.
+    if (dropped_ == 1 || dropped_ % 1000 == 0) {
+      PANTAU_LOG(WARNING) << "spool full (" << options_.max_events
+                          << " events): dropping the least important; " << dropped_
+                          << " dropped so far";
+    }
+    if (options_.on_drop) options_.on_drop(priority, static_cast<uint64_t>(id));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Event>> SpoolStore::LoadBatch(int64_t seq) {
+  Statement select(db_, "SELECT id, payload FROM events WHERE batch_seq = ? ORDER BY id");
+  if (!select.ok()) return Error("prepare batch read");
+  select.Bind(1, seq);
+  std::vector<v1::Event> events;
+  int rc;
+  while ((rc = select.Step()) == SQLITE_ROW) {
+    v1::Event event;
+    const void* blob = sqlite3_column_blob(select.get(), 1);
+    const int size = sqlite3_column_bytes(select.get(), 1);
+    if (!event.ParseFromArray(blob, size)) {
+      // A damaged row cannot be sent; keep the rest of the batch going.
+      PANTAU_LOG(ERROR) << "spool: event " << sqlite3_column_int64(select.get(), 0)
+                        << " is unreadable and is skipped";
+      continue;
+    }
+    event.set_agent_event_id(static_cast<uint64_t>(sqlite3_column_int64(select.get(), 0)));
+    events.push_back(std::move(event));
+  }
+  if (rc != SQLITE_DONE) return Error("batch read");
+  return events;
+}
+
+absl::StatusOr<absl::optional<SpoolBatch>> SpoolStore::NextBatch(int max_events) {
+  absl::MutexLock lock(&mu_);
+  Transaction txn(db_);
+  if (!txn.ok()) return Error("begin");
+  Statement pending(db_, "SELECT MIN(batch_seq) FROM events WHERE batch_seq IS NOT NULL");
+  if (!pending.ok() || pending.Step() != SQLITE_ROW) return Error("find pending batch");
+  int64_t seq = 0;
+  if (sqlite3_column_type(pending.get(), 0) != SQLITE_NULL) {
+    seq = sqlite3_column_int64(pending.get(), 0);
+  } else {
+    Statement next(db_, "SELECT value FROM meta WHERE key = 'next_seq'");
+    if (!next.ok() || next.Step() != SQLITE_ROW) return Error("read next_seq");
+    seq = sqlite3_column_int64(next.get(), 0);
+    Statement assign(db_,
+                     "UPDATE events SET batch_seq = ? WHERE id IN (SELECT id FROM events "
+                     "WHERE batch_seq IS NULL ORDER BY priority DESC, id LIMIT ?)");
+    if (!assign.ok()) return Error("prepare batch");
+    assign.Bind(1, seq);
+    assign.Bind(2, max_events);
+    if (assign.Step() != SQLITE_DONE) return Error("form batch");
+    if (sqlite3_changes(db_) == 0) return absl::optional<SpoolBatch>();
+    Statement bump(db_, "UPDATE meta SET value = ? WHERE key = 'next_seq'");
+    bump.Bind(1, seq + 1);
+    if (bump.Step() != SQLITE_DONE) return Error("advance next_seq");
+  }
+  absl::StatusOr<std::vector<v1::Event>> events = LoadBatch(seq);
+  if (!events.ok()) return events.status();
+  if (!txn.Commit()) return Error("commit batch");
+  SpoolBatch batch;
+  batch.seq = static_cast<uint64_t>(seq);
+  batch.events = std::move(*events);
+  return absl::optional<SpoolBatch>(std::move(batch));
+}
+
+absl::Status SpoolStore::Acknowledge(uint64_t acked_seq) {
+  absl::MutexLock lock(&mu_);
+  Transaction txn(db_);
+  if (!txn.ok()) return Error("begin");
+  Statement del(db_, "DELETE FROM events WHERE batch_seq IS NOT NULL AND batch_seq <= ?");
+  del.Bind(1, static_cast<int64_t>(acked_seq));
+  if (del.Step() != SQLITE_DONE) return Error("delete acknowledged");
+  const int deleted = sqlite3_changes(db_);
+  Statement bump(db_, "UPDATE meta SET value = MAX(value, ?) WHERE key = 'next_seq'");
+  bump.Bind(1, static_cast<int64_t>(acked_seq) + 1);
+  if (bump.Step() != SQLITE_DONE) return Error("advance next_seq");
+  if (!txn.Commit()) return Error("commit acknowledge");
+  count_ -= deleted;
+  return absl::OkStatus();
+}
+
+absl::Status SpoolStore::Unbatch(uint64_t seq) {
+  absl::MutexLock lock(&mu_);
+  Statement update(db_, "UPDATE events SET batch_seq = NULL WHERE batch_seq = ?");
+  update.Bind(1, static_cast<int64_t>(seq));
+  if (update.Step() != SQLITE_DONE) return Error("unbatch");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> SpoolStore::DropBatch(uint64_t seq) {
+  absl::MutexLock lock(&mu_);
+  Statement del(db_, "DELETE FROM events WHERE batch_seq = ?");
+  del.Bind(1, static_cast<int64_t>(seq));
+  if (del.Step() != SQLITE_DONE) return Error("drop batch");
+  const int deleted = sqlite3_changes(db_);
+  count_ -= deleted;
+  dropped_ += deleted;
+  return deleted;
+}
+
+int64_t SpoolStore::size() const {
+  absl::MutexLock lock(&mu_);
+  return count_;
+}
+
+int64_t SpoolStore::dropped_total() const {
+  absl::MutexLock lock(&mu_);
+  return dropped_;
+}
+
+}  // namespace pantau::agent

@@ -1,0 +1,26 @@
+// pantauctl, the operator's command line, as a library so tests can run it in-process.
+//
+//   pantauctl [--collector HOST:PORT] [--ca-file FILE | --insecure] [--timeout SECONDS]
+//             status [--json] [--court CODE]
+#ifndef PANTAU_COLLECTOR_CTL_CTL_H_
+#define PANTAU_COLLECTOR_CTL_CTL_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "pantau/v1/operator_service.pb.h"
+
+namespace pantau::ctl {
+
+// Runs one command. Returns the exit code: 0 success, 1 the collector failed or is
+// unreachable, 2 usage error. `args` excludes the program name.
+int RunCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// Renderings of a status answer (exposed for tests).
+std::string StatusJson(const v1::GetStatusResponse& status);
+std::string StatusTable(const v1::GetStatusResponse& status);
+
+}  // namespace pantau::ctl
+
+#endif  // PANTAU_COLLECTOR_CTL_CTL_H_

@@ -1,0 +1,69 @@
+#include "collector/ingest/agent_service.h"
+
+#include <chrono>
+
+#include "collector/ingest/validate.h"
+#include "common/grpc_status.h"
+#include "common/ids.h"
+#include "common/log.h"
+
+namespace pantau::collector {
+
+grpc::Status AgentServiceImpl::Push(grpc::ServerContext* /*context*/,
+                                    const v1::PushRequest* request, v1::PushResponse* response) {
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status valid = ValidatePush(*request, limits_);
+  if (!valid.ok()) {
+    metrics_.CountPush(absl::IsResourceExhausted(valid) ? "too_large" : "invalid");
+    PANTAU_LOG(WARNING) << "refused batch " << request->batch_seq() << " from agent '"
+                        << request->agent_id().substr(0, 128) << "': " << valid.message();
+    return ToGrpcStatus(valid);
+  }
+  absl::StatusOr<BatchOutcome> outcome = store_.StoreBatch(*request);
+  if (!outcome.ok()) {
+    const bool unavailable = absl::IsUnavailable(outcome.status());
+    metrics_.CountPush(unavailable ? "unavailable" : "error");
+    PANTAU_LOG(WARNING) << outcome.status().message();
+    // Internal details stay in our log; the agent learns whether to retry.
+    return ToGrpcStatus(unavailable ? absl::UnavailableError("storage unavailable, retry later")
+                                    : absl::InternalError("storing the batch failed"));
+  }
+  response->set_acked_seq(outcome->acked_seq);
+  metrics_.ObservePushSeconds(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (outcome->duplicate) {
+    metrics_.CountPush("duplicate");
+    return grpc::Status::OK;
+  }
+  metrics_.CountPush("ok");
+  double probes = 0, heartbeats = 0;
+  for (const v1::Event& e : request->events()) {
+    if (e.has_probe()) ++probes;
+    if (e.has_heartbeat()) ++heartbeats;
+  }
+  if (probes > 0) metrics_.CountEvents("probe", probes);
+  if (heartbeats > 0) metrics_.CountEvents("heartbeat", heartbeats);
+  for (const auto& [site, p] : NewestProbePerSite(*request)) {
+    metrics_.SetSite(request->court_id(), site, p->up(), p->total_us() / 1e6,
+                     p->started_unix_ms() / 1e3);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AgentServiceImpl::GetConfig(grpc::ServerContext* /*context*/,
+                                         const v1::GetConfigRequest* request,
+                                         v1::GetConfigResponse* response) {
+  if (!IsValidId(request->agent_id())) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        "agent_id must be 1..128 bytes of letters, digits, '.', '_' or '-'"));
+  }
+  absl::StatusOr<std::vector<v1::ProbeTarget>> targets = store_.ProbeTargets(request->agent_id());
+  if (!targets.ok()) {
+    PANTAU_LOG(WARNING) << targets.status().message();
+    return ToGrpcStatus(absl::UnavailableError("storage unavailable, retry later"));
+  }
+  for (v1::ProbeTarget& t : *targets) *response->add_targets() = std::move(t);
+  return grpc::Status::OK;
+}
+
+}  // namespace pantau::collector

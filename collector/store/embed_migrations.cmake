@@ -1,0 +1,12 @@
+# Turns migrations/NNNN_name.sql into a C++ source with one string per file (run at build time).
+file(GLOB files "${SRC_DIR}/migrations/*.sql")
+list(SORT files)
+set(body "")
+foreach(f ${files})
+  get_filename_component(name ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" version "${name}")
+  file(READ ${f} sql)
+  string(APPEND body "  {${version}, \"${name}\", R\"pantau_sql(${sql})pantau_sql\"},\n")
+endforeach()
+file(WRITE "${OUT}.tmp" "// Generated from collector/store/migrations/*.sql. Do not edit.\n#include \"collector/store/migrations.h\"\n\nnamespace pantau::collector {\nconst std::vector<Migration>& AllMigrations() {\n  static const std::vector<Migration> kMigrations = {\n${body}  };\n  return kMigrations;\n}\n}  // namespace pantau::collector\n")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")

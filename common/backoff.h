@@ -6,6 +6,7 @@
 #ifndef PANTAU_COMMON_BACKOFF_H_
 #define PANTAU_COMMON_BACKOFF_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 
@@ -17,9 +18,10 @@ namespace pantau {
 class Backoff {
  public:
   // Delays grow initial, 2×initial, 4×initial ... up to max; each is then drawn uniformly from
-  // [d/2, d] so many agents retrying after one outage spread out.
+  // [d/2, d] so many agents retrying after one outage spread out. An initial above max is
+  // taken as max.
   Backoff(absl::Duration initial, absl::Duration max, uint64_t seed = std::random_device{}())
-      : initial_(initial), max_(max), current_(initial), rng_(seed) {}
+      : initial_(std::min(initial, max)), max_(max), current_(initial_), rng_(seed) {}
 
   absl::Duration Next() {
     const absl::Duration d = current_;

@@ -6,6 +6,36 @@
 #include "absl/strings/str_format.h"
 
 namespace pantau {
+namespace {
+
+// Length of the well-formed UTF-8 sequence starting at text[i] (a byte >= 0x80), or 0.
+int Utf8SequenceLength(absl::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  int len;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > text.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (int k = 2; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  }
+  return len;
+}
+
+}  // namespace
 
 void JsonWriter::BeforeValue() {
   if (after_key_) {
@@ -99,13 +129,10 @@ void JsonWriter::AppendEscaped(absl::string_view text) {
       ++i;
       continue;
     }
-    // Validate one UTF-8 sequence; copy it whole or replace the lead byte.
-    int len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool valid = len > 0 && i + len <= text.size();
-    for (int k = 1; valid && k < len; ++k) {
-      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    }
-    if (valid) {
+    // One well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, nothing
+    // above U+10FFFF) is copied whole; anything else becomes U+FFFD, one byte at a time.
+    const int len = Utf8SequenceLength(text, i);
+    if (len > 0) {
       out_.append(text.data() + i, len);
       i += len;
     } else {

@@ -46,10 +46,18 @@ YamlFields::YamlFields(YAML::Node node, std::string source, std::string prefix)
 }
 
 std::string YamlFields::Where(absl::string_view key) const {
-  YAML::Node child(YAML::NodeType::Undefined);
-  const YAML::Node& map = node_;
-  if (node_.IsMap()) child = map[std::string(key)];
-  int line = child.IsDefined() ? child.Mark().line + 1 : node_.Mark().line + 1;
+  int line = 0;
+  try {
+    if (node_.IsMap()) {
+      const YAML::Node& map = node_;
+      const YAML::Node child = map[std::string(key)];  // constructed, never assigned: an
+                                                       // absent key is an invalid node
+      if (child.IsDefined()) line = child.Mark().line + 1;
+    }
+    if (line <= 0 && node_.IsDefined()) line = node_.Mark().line + 1;
+  } catch (const YAML::Exception&) {
+    line = 0;
+  }
   if (line <= 0) return absl::StrCat(source_, ": ", prefix_, key);
   return absl::StrCat(source_, ":", line, ": ", prefix_, key);
 }

@@ -176,6 +176,10 @@ absl::Status AgentApp::Start() {
   return absl::OkStatus();
 }
 
+void AgentApp::StopProbing() {
+  if (scheduler_) scheduler_->Stop();
+}
+
 void AgentApp::Shutdown() {
   if (scheduler_) scheduler_->Stop();
   if (sender_) sender_->Stop();

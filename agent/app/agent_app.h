@@ -37,6 +37,9 @@ class AgentApp {
   ~AgentApp();
 
   absl::Status Start();
+  // Stops probing and heartbeats but keeps sending what is spooled (tests use it to drain
+  // the spool; an operator's "drain" command later).
+  void StopProbing();
   // Stops probing and sending; what was not acknowledged stays in the spool. Idempotent.
   void Shutdown();
 

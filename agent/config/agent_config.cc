@@ -69,6 +69,9 @@ absl::StatusOr<AgentConfig> FromYaml(const YAML::Node& root, const std::string& 
   c.collector.backoff_initial =
       link.Seconds("backoff_initial_seconds", c.collector.backoff_initial, 0.05, 60);
   c.collector.backoff_max = link.Seconds("backoff_max_seconds", c.collector.backoff_max, 1, 3600);
+  if (link.status().ok() && c.collector.backoff_initial > c.collector.backoff_max) {
+    link.Fail("backoff_initial_seconds", "must not exceed backoff_max_seconds");
+  }
   link.CheckNoUnknownKeys();
 
   YamlFields spool(f.Map("spool"), source, "spool.");
@@ -95,16 +98,25 @@ absl::StatusOr<AgentConfig> FromYaml(const YAML::Node& root, const std::string& 
   return c;
 }
 
+// yaml-cpp reports some shapes of input only by throwing; none of it may escape.
+absl::StatusOr<AgentConfig> GuardedFromYaml(const YAML::Node& root, const std::string& source) {
+  try {
+    return FromYaml(root, source);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.what()));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, absl::string_view source_name) {
   PANTAU_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(yaml, source_name));
-  return FromYaml(root, std::string(source_name));
+  return GuardedFromYaml(root, std::string(source_name));
 }
 
 absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path) {
   PANTAU_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path));
-  return FromYaml(root, path);
+  return GuardedFromYaml(root, path);
 }
 
 }  // namespace pantau::agent

@@ -34,14 +34,16 @@ void ProbeScheduler::Loop() {
                                  [](const Entry& a, const Entry& b) { return a.due < b.due; });
     if (clock_.WaitUntil(next->due, stop_)) return;
     const absl::Time now = clock_.Now();
-    next->task(now);
-    // Next slot on the fixed grid; skip slots already missed (a long outage of the target).
-    next->base += next->interval;
-    const absl::Time after = clock_.Now();
-    if (next->base + next->interval <= after) {
-      const int64_t missed = (after - next->base) / next->interval;
+    if (now - next->base > next->interval) {
+      // More than one interval late (a long outage of a target, or another task ran long):
+      // run once for the newest slot that has begun, never once per missed slot.
+      const int64_t missed = (now - next->base) / next->interval;
       next->base += next->interval * missed;
+      next->due = std::max(next->base + Jitter(next->jitter), now);
+      if (next->due > now) continue;
     }
+    next->task(now);
+    next->base += next->interval;
     next->due = next->base + Jitter(next->jitter);
   }
 }

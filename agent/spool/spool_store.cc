@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 
@@ -182,6 +184,7 @@ absl::StatusOr<std::vector<v1::Event>> SpoolStore::LoadBatch(int64_t seq) {
 }
 
 absl::StatusOr<absl::optional<SpoolBatch>> SpoolStore::NextBatch(int max_events) {
+  max_events = std::max(1, max_events);
   absl::MutexLock lock(&mu_);
   Transaction txn(db_);
   if (!txn.ok()) return Error("begin");

@@ -55,12 +55,14 @@ class SpoolStore {
                                                           SpoolOptions options = {});
   ~SpoolStore();
 
-  // Stores one event (its agent_event_id is assigned here and returned).
+  // Stores one event (its agent_event_id is assigned here and returned). When the spool is
+  // full and this event is the least important one, it is itself dropped (on_drop is told).
   absl::StatusOr<uint64_t> Append(const v1::Event& event, EventPriority priority);
 
   // The oldest batch not yet acknowledged: a batch formed earlier comes back unchanged (same
   // seq, same events); otherwise up to `max_events` waiting events, most important first, form
-  // a new batch under the next seq. nullopt when nothing waits.
+  // a new batch under the next seq (`max_events` below 1 counts as 1). nullopt when nothing
+  // waits.
   absl::StatusOr<absl::optional<SpoolBatch>> NextBatch(int max_events);
 
   // The collector stored every batch up to `acked_seq`: delete their events, and never hand

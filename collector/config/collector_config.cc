@@ -1,5 +1,6 @@
 #include "collector/config/collector_config.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/yaml_fields.h"
@@ -49,17 +50,26 @@ absl::StatusOr<CollectorConfig> FromYaml(const YAML::Node& root, const std::stri
   return c;
 }
 
+// yaml-cpp reports some shapes of input only by throwing; none of it may escape.
+absl::StatusOr<CollectorConfig> GuardedFromYaml(const YAML::Node& root, const std::string& source) {
+  try {
+    return FromYaml(root, source);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.what()));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<CollectorConfig> ParseCollectorConfig(absl::string_view yaml,
                                                      absl::string_view source_name) {
   PANTAU_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(yaml, source_name));
-  return FromYaml(root, std::string(source_name));
+  return GuardedFromYaml(root, std::string(source_name));
 }
 
 absl::StatusOr<CollectorConfig> LoadCollectorConfig(const std::string& path) {
   PANTAU_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path));
-  return FromYaml(root, path);
+  return GuardedFromYaml(root, path);
 }
 
 }  // namespace pantau::collector

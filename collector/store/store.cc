@@ -34,6 +34,9 @@ void PrepareStatements(pqxx::connection& conn) {
   conn.prepare("heartbeat",
                "UPDATE agents SET agent_version = $2, spooled_events = $3, dropped_events = $4 "
                "WHERE agent_id = $1");
+  conn.prepare("insert_heartbeat",
+               "INSERT INTO agent_heartbeats (court_id, agent_id, agent_event_id, observed_at, "
+               "agent_version, spooled_events, dropped_events) VALUES ($1, $2, $3, $4, $5, $6, $7)");
   conn.prepare("upsert_latest",
                "INSERT INTO site_latest AS l (court_id, site, agent_id, url, up, http_status, "
                "total_us, error, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
@@ -97,7 +100,13 @@ absl::StatusOr<BatchOutcome> Store::StoreBatch(const v1::PushRequest& request) {
     const std::map<std::string, const v1::ProbeResult*> newest = NewestProbePerSite(request);
     const v1::Heartbeat* heartbeat = nullptr;
     for (const v1::Event& e : request.events()) {
-      if (e.has_heartbeat()) heartbeat = &e.heartbeat();
+      if (!e.has_heartbeat()) continue;
+      heartbeat = &e.heartbeat();
+      // Rare (one a minute per agent): a plain INSERT is fine.
+      txn.exec_prepared("insert_heartbeat", request.court_id(), request.agent_id(),
+                        static_cast<int64_t>(e.agent_event_id()), PgTime(e.observed_unix_ms()),
+                        heartbeat->agent_version(), heartbeat->spooled_events(),
+                        heartbeat->dropped_events());
     }
     if (!newest.empty()) {
       pqxx::stream_to copy(txn, "probe_results", ProbeColumns());

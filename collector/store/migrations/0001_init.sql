@@ -34,6 +34,19 @@ CREATE TABLE probe_results (
 );
 CREATE INDEX probe_results_site_time ON probe_results (court_id, site, started_at DESC);
 
+-- Heartbeats: proof of life of an agent and the state of its spool.
+CREATE TABLE agent_heartbeats (
+  court_id       text NOT NULL,
+  agent_id       text NOT NULL,
+  agent_event_id bigint NOT NULL,
+  observed_at    timestamptz NOT NULL,
+  agent_version  text NOT NULL,
+  spooled_events bigint NOT NULL,
+  dropped_events bigint NOT NULL,
+  received_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX agent_heartbeats_agent_time ON agent_heartbeats (agent_id, observed_at DESC);
+
 CREATE TABLE site_latest (
   court_id     text NOT NULL,
   site         text NOT NULL,

@@ -1,0 +1,380 @@
+#include "agent/config/agent_config.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace pantau::agent {
+namespace {
+
+using ::pantau::testing::IsOk;
+using ::pantau::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// The smallest config that loads: everything else takes its default.
+constexpr char kMinimal[] = R"yaml(
+agent_id: agent-1
+collector:
+  address: collector.example:7443
+)yaml";
+
+constexpr char kFull[] = R"yaml(
+agent_id: pn-jakpus.agent_1
+court_id: PN-JKT-PST
+state_dir: /tmp/pantau-state
+metrics_listen: 127.0.0.1:9100
+log_level: debug
+heartbeat_seconds: 30
+max_body_bytes: 2048
+collector:
+  address: collector.example:7443
+  ca_file: /etc/pantau/ca.pem
+  insecure: false
+  token_file: /etc/pantau/token
+  push_timeout_seconds: 20
+  backoff_initial_seconds: 0.25
+  backoff_max_seconds: 120
+spool:
+  max_events: 5000
+  batch_max_events: 250
+sites:
+  - id: www
+    url: https://pn-jakartapusat.go.id/
+    interval_seconds: 30
+    jitter_seconds: 1.5
+    timeout_seconds: 0.5
+    expected_status: [200, 301]
+  - id: sipp
+    url: HTTP://sipp.example/
+)yaml";
+
+// A fresh directory under the test's temp dir, removed with everything in it at scope exit.
+class ScopedTempDir {
+ public:
+  ScopedTempDir() {
+    std::string pattern = absl::StrCat(::testing::TempDir(), "/agent_config_test.XXXXXX");
+    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
+  }
+  ~ScopedTempDir() {
+    if (!path_.empty()) std::filesystem::remove_all(path_);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A config with one site; `site_body` (already indented) starts on line 8.
+std::string WithSite(const std::string& site_body) {
+  return absl::StrCat(kMinimal, "sites:\n  - id: www\n    url: https://www.example/\n", site_body);
+}
+
+TEST(AgentConfig, ParsesEveryFieldOfAFullConfig) {
+  ASSERT_OK_AND_ASSIGN(AgentConfig c, ParseAgentConfig(kFull, "agent.yaml"));
+  EXPECT_EQ(c.agent_id, "pn-jakpus.agent_1");
+  EXPECT_EQ(c.court_id, "PN-JKT-PST");
+  EXPECT_EQ(c.state_dir, "/tmp/pantau-state");
+  EXPECT_EQ(c.metrics_listen, "127.0.0.1:9100");
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.heartbeat_interval, absl::Seconds(30));
+  EXPECT_EQ(c.max_body_bytes, 2048);
+
+  EXPECT_EQ(c.collector.address, "collector.example:7443");
+  EXPECT_EQ(c.collector.ca_file, "/etc/pantau/ca.pem");
+  EXPECT_FALSE(c.collector.insecure);
+  EXPECT_EQ(c.collector.token_file, "/etc/pantau/token");
+  EXPECT_EQ(c.collector.push_timeout, absl::Seconds(20));
+  EXPECT_EQ(c.collector.backoff_initial, absl::Milliseconds(250));
+  EXPECT_EQ(c.collector.backoff_max, absl::Seconds(120));
+
+  EXPECT_EQ(c.spool.max_events, 5000);
+  EXPECT_EQ(c.spool.batch_max_events, 250);
+
+  ASSERT_EQ(c.sites.size(), 2u);
+  EXPECT_EQ(c.sites[0].id, "www");
+  EXPECT_EQ(c.sites[0].url, "https://pn-jakartapusat.go.id/");
+  EXPECT_EQ(c.sites[0].interval, absl::Seconds(30));
+  EXPECT_EQ(c.sites[0].jitter, absl::Milliseconds(1500));
+  EXPECT_EQ(c.sites[0].timeout, absl::Milliseconds(500));
+  EXPECT_THAT(c.sites[0].expected_status, ElementsAre(200, 301));
+  EXPECT_EQ(c.sites[1].id, "sipp");
+  // The scheme is matched without regard to case.
+  EXPECT_EQ(c.sites[1].url, "HTTP://sipp.example/");
+}
+
+TEST(AgentConfig, FillsDefaultsForOmittedFields) {
+  ASSERT_OK_AND_ASSIGN(AgentConfig c, ParseAgentConfig(kMinimal, "agent.yaml"));
+  EXPECT_EQ(c.agent_id, "agent-1");
+  EXPECT_EQ(c.court_id, "");
+  EXPECT_EQ(c.state_dir, "/var/lib/pantau-agent");
+  EXPECT_EQ(c.metrics_listen, "");
+  EXPECT_EQ(c.log_level, "info");
+  EXPECT_EQ(c.heartbeat_interval, absl::Seconds(60));
+  EXPECT_EQ(c.max_body_bytes, 5 << 20);
+  EXPECT_EQ(c.collector.ca_file, "");
+  EXPECT_FALSE(c.collector.insecure);
+  EXPECT_EQ(c.collector.token_file, "");
+  EXPECT_EQ(c.collector.push_timeout, absl::Seconds(15));
+  EXPECT_EQ(c.collector.backoff_initial, absl::Milliseconds(500));
+  EXPECT_EQ(c.collector.backoff_max, absl::Seconds(60));
+  EXPECT_EQ(c.spool.max_events, 100000);
+  EXPECT_EQ(c.spool.batch_max_events, 500);
+  EXPECT_THAT(c.sites, IsEmpty());
+}
+
+TEST(AgentConfig, FillsSiteDefaultsForOmittedSiteFields) {
+  ASSERT_OK_AND_ASSIGN(AgentConfig c, ParseAgentConfig(WithSite(""), "agent.yaml"));
+  ASSERT_EQ(c.sites.size(), 1u);
+  EXPECT_EQ(c.sites[0].interval, absl::Seconds(60));
+  EXPECT_EQ(c.sites[0].jitter, absl::Seconds(2));
+  EXPECT_EQ(c.sites[0].timeout, absl::Seconds(10));
+  EXPECT_THAT(c.sites[0].expected_status, IsEmpty());
+}
+
+TEST(AgentConfig, ReadsInsecureTrue) {
+  ASSERT_OK_AND_ASSIGN(
+      AgentConfig c,
+      ParseAgentConfig("agent_id: a\ncollector:\n  address: localhost:1\n  insecure: true\n",
+                       "agent.yaml"));
+  EXPECT_TRUE(c.collector.insecure);
+}
+
+TEST(AgentConfig, RejectsAMissingAgentIdNamingTheKey) {
+  EXPECT_THAT(
+      ParseAgentConfig("collector:\n  address: c:1\n", "agent.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("agent.yaml"), HasSubstr("agent_id"), HasSubstr("required"))));
+}
+
+TEST(AgentConfig, RejectsAnAgentIdWithForbiddenCharacters) {
+  EXPECT_THAT(ParseAgentConfig("agent_id: agent one\ncollector:\n  address: c:1\n", "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("agent.yaml:1"), HasSubstr("agent_id"))));
+}
+
+TEST(AgentConfig, RejectsAnAgentIdLongerThan128Bytes) {
+  const std::string yaml =
+      absl::StrCat("agent_id: ", std::string(129, 'a'), "\ncollector:\n  address: c:1\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("agent_id")));
+  const std::string ok =
+      absl::StrCat("agent_id: ", std::string(128, 'a'), "\ncollector:\n  address: c:1\n");
+  EXPECT_THAT(ParseAgentConfig(ok, "agent.yaml"), IsOk());
+}
+
+TEST(AgentConfig, RejectsAMissingCollectorSection) {
+  EXPECT_THAT(ParseAgentConfig("agent_id: a\n", "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("collector")));
+}
+
+TEST(AgentConfig, RejectsAMissingCollectorAddress) {
+  EXPECT_THAT(ParseAgentConfig("agent_id: a\ncollector:\n  insecure: true\n", "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("collector.address"), HasSubstr("required"))));
+}
+
+TEST(AgentConfig, RejectsAUrlWithoutHttpOrHttpsScheme) {
+  const std::string yaml =
+      absl::StrCat(kMinimal, "sites:\n  - id: www\n    url: ftp://files.example/\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("sites[0].url"), HasSubstr("http://"))));
+}
+
+TEST(AgentConfig, RejectsAUrlLongerThan2048Bytes) {
+  const std::string yaml = absl::StrCat(kMinimal, "sites:\n  - id: www\n    url: https://x/",
+                                        std::string(2048, 'a'), "\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sites[0].url")));
+}
+
+TEST(AgentConfig, RejectsJitterLongerThanTheInterval) {
+  EXPECT_THAT(
+      ParseAgentConfig(WithSite("    interval_seconds: 5\n    jitter_seconds: 6\n"), "agent.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("sites[0].jitter_seconds"), HasSubstr("interval_seconds"))));
+  // Equal is allowed.
+  EXPECT_THAT(
+      ParseAgentConfig(WithSite("    interval_seconds: 5\n    jitter_seconds: 5\n"), "agent.yaml"),
+      IsOk());
+}
+
+TEST(AgentConfig, RejectsASiteIdUsedTwice) {
+  const std::string yaml = absl::StrCat(kMinimal,
+                                        "sites:\n"
+                                        "  - id: www\n    url: https://a.example/\n"
+                                        "  - id: www\n    url: https://b.example/\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("sites[1].id"), HasSubstr("'www'"), HasSubstr("twice"))));
+}
+
+TEST(AgentConfig, RejectsASiteWithoutId) {
+  const std::string yaml = absl::StrCat(kMinimal, "sites:\n  - url: https://a.example/\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("sites[0].id"), HasSubstr("required"))));
+}
+
+TEST(AgentConfig, RejectsAMisspeltTopLevelKeyNamingIt) {
+  const std::string yaml = absl::StrCat(kMinimal, "heartbeat_secs: 30\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("agent.yaml:5"), HasSubstr("heartbeat_secs"),
+                             HasSubstr("unknown key"))));
+}
+
+TEST(AgentConfig, RejectsAMisspeltKeyInsideCollectorWithItsPath) {
+  EXPECT_THAT(
+      ParseAgentConfig("agent_id: a\ncollector:\n  address: c:1\n  ca_fiel: /x\n", "agent.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("agent.yaml:4"), HasSubstr("collector.ca_fiel"))));
+}
+
+TEST(AgentConfig, RejectsAMisspeltKeyInsideSpoolWithItsPath) {
+  const std::string yaml = absl::StrCat(kMinimal, "spool:\n  max_event: 500\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("spool.max_event")));
+}
+
+TEST(AgentConfig, RejectsAMisspeltKeyInsideASiteWithItsPath) {
+  EXPECT_THAT(ParseAgentConfig(WithSite("    intervall_seconds: 30\n"), "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("agent.yaml:8"), HasSubstr("sites[0].intervall_seconds"))));
+}
+
+TEST(AgentConfig, ReportsFileAndLineOfAYamlSyntaxError) {
+  // Line 3 opens a flow sequence that is never closed.
+  constexpr char kBroken[] = "agent_id: a\ncollector:\n  address: [c:1\n";
+  EXPECT_THAT(ParseAgentConfig(kBroken, "/etc/pantau/agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("/etc/pantau/agent.yaml:")));
+  // Bad indentation on line 4.
+  constexpr char kBadIndent[] = "agent_id: a\ncollector:\n  address: c:1\n bad: x\n";
+  EXPECT_THAT(ParseAgentConfig(kBadIndent, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("agent.yaml:4:")));
+}
+
+TEST(AgentConfig, RejectsATopLevelThatIsNotAMapping) {
+  EXPECT_THAT(ParseAgentConfig("- a\n- b\n", "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("agent.yaml")));
+}
+
+TEST(AgentConfig, RejectsTextWhereSecondsAreExpected) {
+  EXPECT_THAT(ParseAgentConfig(WithSite("    interval_seconds: abc\n"), "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("agent.yaml:8"), HasSubstr("sites[0].interval_seconds"),
+                             HasSubstr("seconds"))));
+}
+
+TEST(AgentConfig, RejectsTextWhereAWholeNumberIsExpected) {
+  const std::string yaml = absl::StrCat(kMinimal, "spool:\n  max_events: lots\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("spool.max_events"), HasSubstr("'lots'"))));
+}
+
+TEST(AgentConfig, RejectsAFractionWhereAWholeNumberIsExpected) {
+  const std::string yaml = absl::StrCat(kMinimal, "max_body_bytes: 2048.5\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_body_bytes")));
+}
+
+TEST(AgentConfig, RejectsANonBooleanInsecure) {
+  EXPECT_THAT(ParseAgentConfig("agent_id: a\ncollector:\n  address: c:1\n  insecure: maybe\n",
+                               "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("collector.insecure"), HasSubstr("true or false"))));
+}
+
+TEST(AgentConfig, RejectsAListWhereAStringIsExpected) {
+  EXPECT_THAT(ParseAgentConfig("agent_id: [a, b]\ncollector:\n  address: c:1\n", "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("agent_id"), HasSubstr("string"))));
+}
+
+TEST(AgentConfig, RejectsSitesThatAreNotAList) {
+  const std::string yaml = absl::StrCat(kMinimal, "sites: www\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sites")));
+}
+
+TEST(AgentConfig, RejectsValuesOutsideTheirRangeNamingTheKey) {
+  struct Case {
+    std::string yaml;
+    std::string key;
+  };
+  const Case cases[] = {
+      {WithSite("    interval_seconds: 0\n"), "sites[0].interval_seconds"},
+      {WithSite("    interval_seconds: 86401\n"), "sites[0].interval_seconds"},
+      {WithSite("    timeout_seconds: 0.05\n"), "sites[0].timeout_seconds"},
+      {WithSite("    timeout_seconds: 121\n"), "sites[0].timeout_seconds"},
+      {WithSite("    jitter_seconds: -1\n"), "sites[0].jitter_seconds"},
+      {WithSite("    expected_status: [200, 600]\n"), "sites[0].expected_status"},
+      {absl::StrCat(kMinimal, "heartbeat_seconds: 4\n"), "heartbeat_seconds"},
+      {absl::StrCat(kMinimal, "max_body_bytes: 1023\n"), "max_body_bytes"},
+      {absl::StrCat(kMinimal, "spool:\n  max_events: 99\n"), "spool.max_events"},
+      {absl::StrCat(kMinimal, "spool:\n  batch_max_events: 1001\n"), "spool.batch_max_events"},
+      {absl::StrCat(kMinimal, "spool:\n  batch_max_events: 0\n"), "spool.batch_max_events"},
+      {absl::StrReplaceAll(kMinimal, {{"  address", "  push_timeout_seconds: 301\n  address"}}),
+       "collector.push_timeout_seconds"},
+      {absl::StrReplaceAll(kMinimal, {{"  address", "  backoff_initial_seconds: 0.01\n  address"}}),
+       "collector.backoff_initial_seconds"},
+      {absl::StrReplaceAll(kMinimal, {{"  address", "  backoff_max_seconds: 0.5\n  address"}}),
+       "collector.backoff_max_seconds"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.yaml);
+    EXPECT_THAT(ParseAgentConfig(c.yaml, "agent.yaml"),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr(c.key), HasSubstr("between"))));
+  }
+}
+
+TEST(AgentConfig, RejectsAnUnknownLogLevel) {
+  const std::string yaml = absl::StrCat(kMinimal, "log_level: verbose\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("log_level")));
+}
+
+TEST(AgentConfig, RejectsACourtIdLongerThan64Bytes) {
+  const std::string yaml = absl::StrCat(kMinimal, "court_id: ", std::string(65, 'C'), "\n");
+  EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("court_id")));
+}
+
+TEST(AgentConfig, LoadsAFileAndNamesItInErrors) {
+  ScopedTempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string good = absl::StrCat(dir.path(), "/good.yaml");
+  const std::string bad = absl::StrCat(dir.path(), "/bad.yaml");
+  std::ofstream(good) << kMinimal;
+  std::ofstream(bad) << kMinimal << "typo_key: 1\n";
+
+  ASSERT_OK_AND_ASSIGN(AgentConfig c, LoadAgentConfig(good));
+  EXPECT_EQ(c.agent_id, "agent-1");
+  EXPECT_THAT(LoadAgentConfig(bad), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             AllOf(HasSubstr(bad), HasSubstr("typo_key"))));
+}
+
+TEST(AgentConfig, ReportsAMissingFileAsNotFound) {
+  ScopedTempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  EXPECT_THAT(LoadAgentConfig(absl::StrCat(dir.path(), "/no/such/agent.yaml")),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("agent.yaml")));
+}
+
+}  // namespace
+}  // namespace pantau::agent

@@ -1,0 +1,231 @@
+// Agent → collector → PostgreSQL over real gRPC on loopback, with a real nginx to probe:
+// the happy path, and exactly-once delivery through collector and database outages.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <sstream>
+
+#include "agent/spool/spool_store.h"
+#include "collector/ctl/ctl.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/pipeline_fixture.h"
+#include "tests/testing/eventually.h"
+
+namespace pantau::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::Event ProbeEvent(uint64_t id, const std::string& site) {
+  v1::Event e;
+  e.set_agent_event_id(id);
+  e.set_observed_unix_ms(1795600000000 + static_cast<int64_t>(id));
+  v1::ProbeResult* p = e.mutable_probe();
+  p->set_site(site);
+  p->set_url("https://pn-contoh.go.id/");
+  p->set_started_unix_ms(1795600000000 + static_cast<int64_t>(id));
+  p->set_up(true);
+  p->set_http_status(200);
+  p->set_total_us(1234);
+  return e;
+}
+
+TEST_F(PipelineTest, ProbeResultArrivesInPostgresWithItsTimings) {
+  auto collector = StartCollector();
+  ASSERT_NE(collector, nullptr);
+  auto agent = agent::AgentApp::Create(AgentConfigFor(collector->grpc_port(), absl::Milliseconds(200)),
+                                       clock_);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->Start().ok());
+  ASSERT_TRUE(Eventually([&] { return QueryInt("SELECT count(*) FROM probe_results") >= 3; }));
+  (*agent)->Shutdown();
+
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results WHERE NOT up OR http_status <> 200"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results WHERE court_id <> 'PN-TEST' OR "
+                     "site <> 'pn-test-www' OR agent_id <> 'test-agent'"),
+            0);
+  // Every phase measured, and the phases fit inside the total.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results WHERE total_us <= 0 OR connect_us <= 0 "
+                     "OR first_byte_us <= 0 OR body_bytes <= 0 OR "
+                     "dns_us + connect_us + tls_us + first_byte_us > total_us"),
+            0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results WHERE tls_us <> 0"), 0);  // plain http
+
+  // pantauctl sees the site up, with a fresh probe.
+  std::ostringstream out, err;
+  int code = ctl::RunCtl({"--collector", absl::StrCat("127.0.0.1:", collector->grpc_port()),
+                          "--insecure", "status", "--json"},
+                         out, err);
+  EXPECT_EQ(code, 0) << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("\"site\":\"pn-test-www\""));
+  EXPECT_THAT(out.str(), HasSubstr("\"up\":true"));
+  EXPECT_THAT(out.str(), HasSubstr("\"last_probe_age_seconds\":"));
+}
+
+TEST_F(PipelineTest, SameBatchPushedTwiceIsStoredOnce) {
+  auto collector = StartCollector();
+  ASSERT_NE(collector, nullptr);
+  auto stub = AgentStub(collector->grpc_port());
+  v1::PushRequest request;
+  request.set_agent_id("dup-agent");
+  request.set_court_id("PN-TEST");
+  request.set_batch_seq(1);
+  for (uint64_t id = 1; id <= 3; ++id) *request.add_events() = ProbeEvent(id, "dup-site");
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    grpc::ClientContext context;
+    v1::PushResponse response;
+    grpc::Status status = stub->Push(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.acked_seq(), 1u);
+  }
+  // A different batch under an old seq is a replay too: not stored.
+  request.clear_events();
+  *request.add_events() = ProbeEvent(99, "dup-site");
+  grpc::ClientContext context;
+  v1::PushResponse response;
+  ASSERT_TRUE(stub->Push(&context, request, &response).ok());
+  EXPECT_EQ(response.acked_seq(), 1u);
+
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results WHERE agent_id = 'dup-agent'"), 3);
+  EXPECT_EQ(QueryInt("SELECT last_seq FROM agents WHERE agent_id = 'dup-agent'"), 1);
+}
+
+TEST_F(PipelineTest, CollectorDownWhileAgentProbesLosesAndDuplicatesNothing) {
+  auto collector = StartCollector();
+  ASSERT_NE(collector, nullptr);
+  const int port = collector->grpc_port();
+  auto agent = agent::AgentApp::Create(AgentConfigFor(port, absl::Milliseconds(50)), clock_);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->Start().ok());
+  ASSERT_TRUE(Eventually([&] { return QueryInt("SELECT count(*) FROM probe_results") >= 5; }));
+
+  collector->Shutdown();
+  collector.reset();
+  // The agent keeps probing; results pile up in its spool.
+  ASSERT_TRUE(Eventually([&] { return (*agent)->spool().size() >= 20; }));
+  const int64_t stored_while_down = QueryInt("SELECT count(*) FROM probe_results");
+
+  collector = StartCollector(port);  // same address: the agent reconnects by itself
+  ASSERT_NE(collector, nullptr);
+  ASSERT_TRUE(Eventually([&] {
+    return QueryInt("SELECT count(*) FROM probe_results") >= stored_while_down + 20;
+  }));
+  (*agent)->StopProbing();
+  ASSERT_TRUE(Eventually([&] { return (*agent)->spool().size() == 0; }));
+  (*agent)->Shutdown();
+
+  ExpectExactlyOnce("test-agent");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results"), ProbeRequestsInAccessLog());
+}
+
+TEST_F(PipelineTest, PostgresRestartUnderLoadLosesAndDuplicatesNothing) {
+  auto collector = StartCollector();
+  ASSERT_NE(collector, nullptr);
+  auto agent = agent::AgentApp::Create(
+      AgentConfigFor(collector->grpc_port(), absl::Milliseconds(50)), clock_);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->Start().ok());
+  ASSERT_TRUE(Eventually([&] { return QueryInt("SELECT count(*) FROM probe_results") >= 5; }));
+
+  ASSERT_TRUE(pg_->Stop().ok());
+  // While PostgreSQL is down the collector says UNAVAILABLE (retry), and the agent keeps
+  // everything in its spool.
+  {
+    auto stub = AgentStub(collector->grpc_port());
+    v1::PushRequest request;
+    request.set_agent_id("probe-of-unavailable");
+    request.set_batch_seq(1);
+    *request.add_events() = ProbeEvent(1, "x");
+    grpc::ClientContext context;
+    v1::PushResponse response;
+    grpc::Status status = stub->Push(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  }
+  ASSERT_TRUE(Eventually([&] { return (*agent)->spool().size() >= 20; }));
+  ASSERT_TRUE(pg_->Restart().ok());
+
+  (*agent)->StopProbing();
+  ASSERT_TRUE(Eventually([&] { return (*agent)->spool().size() == 0; }));
+  (*agent)->Shutdown();
+  ExpectExactlyOnce("test-agent");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results WHERE agent_id = 'test-agent'"),
+            ProbeRequestsInAccessLog());
+}
+
+TEST_F(PipelineTest, MalformedAndOversizedPushesAreRefusedAndServingContinues) {
+  collector::CollectorConfig config = CollectorConfigFor();
+  config.limits.max_message_bytes = 64 * 1024;
+  config.limits.max_events_per_batch = 50;
+  auto app = collector::CollectorApp::Create(config, clock_);
+  ASSERT_TRUE(app.ok()) << app.status();
+  ASSERT_TRUE((*app)->Start().ok());
+  const int port = (*app)->grpc_port();
+  auto stub = AgentStub(port);
+
+  auto push = [&](const v1::PushRequest& r) {
+    grpc::ClientContext context;
+    v1::PushResponse response;
+    return stub->Push(&context, r, &response);
+  };
+  v1::PushRequest valid;
+  valid.set_agent_id("limits-agent");
+  valid.set_batch_seq(1);
+  *valid.add_events() = ProbeEvent(1, "limits-site");
+
+  v1::PushRequest no_agent = valid;
+  no_agent.clear_agent_id();
+  grpc::Status s = push(no_agent);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("agent_id"));
+
+  v1::PushRequest too_many = valid;
+  for (uint64_t id = 2; id <= 51; ++id) *too_many.add_events() = ProbeEvent(id, "limits-site");
+  s = push(too_many);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("limit is 50"));
+
+  v1::PushRequest long_url = valid;
+  long_url.mutable_events(0)->mutable_probe()->set_url(std::string(5000, 'a'));
+  s = push(long_url);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("probe.url"));
+
+  v1::PushRequest oversized = valid;
+  oversized.mutable_events(0)->mutable_probe()->set_error(std::string(100 * 1024, 'e'));
+  s = push(oversized);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  // Bytes that are not a PushRequest at all, sent on the raw method.
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                     grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+  for (const std::string& garbage :
+       {std::string("\xff\xff\xff\xff\xff\xff", 6), std::string("\x0a\x05\xc3\x28\xa0\xa1\xfe", 7)}) {
+    grpc::Slice slice(garbage);
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer reply;
+    grpc::ClientContext context;
+    grpc::Status status;
+    absl::Notification done;
+    generic.UnaryCall(&context, "/pantau.v1.AgentService/Push", grpc::StubOptions(), &request,
+                      &reply, [&](grpc::Status st) {
+                        status = st;
+                        done.Notify();
+                      });
+    ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+    EXPECT_FALSE(status.ok());
+    EXPECT_NE(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  }
+
+  // None of it was stored, and the collector still serves a valid push.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results"), 0);
+  s = push(valid);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results"), 1);
+  (*app)->Shutdown();
+}
+
+}  // namespace
+}  // namespace pantau::testing

@@ -1,0 +1,246 @@
+// The real binaries as separate processes: an agent killed with SIGKILL mid-send loses and
+// duplicates nothing; the collector stops cleanly on SIGTERM; TLS between agent, pantauctl and
+// collector.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "collector/ctl/ctl.h"
+#include "common/subprocess.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/pipeline_fixture.h"
+#include "tests/testing/eventually.h"
+
+namespace pantau::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kBinDir = PANTAU_BIN_DIR;
+
+SpawnOptions LogTo(const std::string& path) {
+  SpawnOptions options;
+  options.output_path = path;
+  return options;
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  ASSERT_TRUE(out.good()) << path;
+}
+
+bool FileContains(const std::string& path, const std::string& text) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str().find(text) != std::string::npos;
+}
+
+// Highest event id the agent's spool ever handed out (SQLite AUTOINCREMENT never reuses ids).
+int64_t HighestSpooledId(const std::string& state_dir) {
+  sqlite3* db = nullptr;
+  int64_t value = -1;
+  if (sqlite3_open_v2((state_dir + "/spool.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+      SQLITE_OK) {
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT seq FROM sqlite_sequence WHERE name = 'events'", -1, &stmt,
+                           nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      value = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return value;
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+class ProcessTest : public PipelineTest {
+ protected:
+  std::string AgentYaml(int collector_port, int sites) const {
+    std::string yaml = absl::StrCat(
+        "agent_id: killed-agent\ncourt_id: PN-TEST\nstate_dir: ", state_dir_,
+        "\nheartbeat_seconds: 5\n"
+        "collector:\n  address: 127.0.0.1:", collector_port,
+        "\n  insecure: true\n  backoff_initial_seconds: 0.05\n  backoff_max_seconds: 1\n"
+        "spool:\n  batch_max_events: 2\n");
+    if (sites == 0) return yaml + "sites: []\n";
+    yaml += "sites:\n";
+    for (int i = 0; i < sites; ++i) {
+      absl::StrAppend(&yaml, "  - id: site-", i, "\n    url: ",
+                      nginx_->Url(absl::StrCat("/index.html?test=", TestToken())),
+                      "\n    interval_seconds: 1\n    jitter_seconds: 0.3\n");
+    }
+    return yaml;
+  }
+};
+
+TEST_F(ProcessTest, AgentKilledMidSendLosesAndDuplicatesNothing) {
+  auto collector = StartCollector();
+  ASSERT_NE(collector, nullptr);
+  const std::string busy = state_dir_ + "/busy.yaml";
+  const std::string drain = state_dir_ + "/drain.yaml";
+  WriteText(busy, AgentYaml(collector->grpc_port(), 6));
+  WriteText(drain, AgentYaml(collector->grpc_port(), 0));
+  const std::string log = state_dir_ + "/agent.log";
+  std::mt19937 rng(42);
+
+  for (int round = 0; round < 5; ++round) {
+    const int64_t before = QueryInt("SELECT count(*) FROM probe_results");
+    auto agent = Subprocess::Spawn({kBinDir + "/pantau-agent", "--config", busy}, LogTo(log));
+    ASSERT_TRUE(agent.ok()) << agent.status();
+    // Let it deliver a little, then kill it at a random moment of its send loop.
+    ASSERT_TRUE(Eventually(
+        [&] { return QueryInt("SELECT count(*) FROM probe_results") >= before + 3; }));
+    std::uniform_int_distribution<int> extra(0, 3);
+    const int64_t target = before + 3 + extra(rng);
+    Eventually([&] { return QueryInt("SELECT count(*) FROM probe_results") >= target; },
+               absl::Seconds(5));
+    ASSERT_TRUE((*agent)->Signal(SIGKILL).ok());
+    ASSERT_EQ(*(*agent)->Wait(), 128 + SIGKILL);
+  }
+
+  // A last run with nothing to probe delivers what the killed runs left in the spool.
+  const std::string drain_log = state_dir_ + "/drain.log";
+  auto agent = Subprocess::Spawn({kBinDir + "/pantau-agent", "--config", drain}, LogTo(drain_log));
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  // Ready (signal handling in place, collector reached) before we ask it to stop.
+  ASSERT_TRUE(Eventually([&] { return FileContains(drain_log, "connected to collector"); }));
+  ASSERT_TRUE(Eventually([&] {
+    const int64_t highest = HighestSpooledId(state_dir_);
+    return highest > 0 && static_cast<int64_t>(StoredEventIds("killed-agent").size()) >= highest;
+  })) << "spool not drained; agent log: " << log;
+  ASSERT_TRUE((*agent)->Signal(SIGTERM).ok());
+  auto code = (*agent)->Wait(absl::Seconds(30));
+  ASSERT_TRUE(code.ok()) << "agent did not stop on SIGTERM";
+  EXPECT_EQ(*code, 0);
+
+  const int64_t n = ExpectExactlyOnce("killed-agent");
+  EXPECT_GE(n, 15);
+}
+
+TEST_F(ProcessTest, CollectorFinishesInFlightWorkAndExitsCleanlyOnSigterm) {
+  const int port = FreePort();
+  const std::string config = state_dir_ + "/collector.yaml";
+  WriteText(config, absl::StrCat("listen: 127.0.0.1:", port, "\nmetrics_listen: ''\ndatabase: \"",
+                                 database_, "\"\ninsecure: true\n"));
+  const std::string log = state_dir_ + "/collector.log";
+  auto collector = Subprocess::Spawn({kBinDir + "/pantau-collector", "--config", config}, LogTo(log));
+  ASSERT_TRUE(collector.ok()) << collector.status();
+
+  auto stub = AgentStub(port);
+  v1::PushRequest request;
+  request.set_agent_id("sigterm-agent");
+  request.set_batch_seq(1);
+  v1::Event* e = request.add_events();
+  e->set_agent_event_id(1);
+  e->mutable_heartbeat()->set_agent_version("test");
+  grpc::ClientContext context;
+  context.set_wait_for_ready(true);  // the process may still be starting
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::PushResponse response;
+  grpc::Status status = stub->Push(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.acked_seq(), 1u);
+
+  ASSERT_TRUE((*collector)->Signal(SIGTERM).ok());
+  auto code = (*collector)->Wait(absl::Seconds(30));
+  ASSERT_TRUE(code.ok()) << "collector did not stop on SIGTERM";
+  EXPECT_EQ(*code, 0);
+  EXPECT_TRUE(FileContains(log, "collector stopped"));
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM agent_heartbeats WHERE agent_id = 'sigterm-agent'"), 1);
+}
+
+TEST_F(ProcessTest, ConfigErrorsNameTheKeyAndExitNonZero) {
+  const std::string config = state_dir_ + "/bad.yaml";
+  WriteText(config, "agent_id: ok\ncollector:\n  address: x:1\n  insecure: true\nsites:\n"
+                    "  - id: a\n    url: ftp://example\n");
+  auto result = RunCommand({kBinDir + "/pantau-agent", "--config", config});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->exit_code, 1);
+  EXPECT_THAT(result->output, HasSubstr("sites[0].url"));
+
+  WriteText(config, "listen: [unclosed\n");
+  result = RunCommand({kBinDir + "/pantau-collector", "--config", config});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->exit_code, 1);
+  EXPECT_THAT(result->output, HasSubstr("bad.yaml:"));
+}
+
+TEST_F(ProcessTest, TlsChannelsWorkAndPlaintextClientsAreRefused) {
+  // A CA and a server certificate for 127.0.0.1, made fresh for this test.
+  const std::string dir = state_dir_;
+  const std::string ext = dir + "/san.ext";
+  WriteText(ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+           {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+            "/CN=pantau test CA", "-keyout", dir + "/ca.key", "-out", dir + "/ca.pem"},
+           {"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+            "-keyout", dir + "/server.key", "-out", dir + "/server.csr"},
+           {"openssl", "x509", "-req", "-in", dir + "/server.csr", "-CA", dir + "/ca.pem",
+            "-CAkey", dir + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile", ext, "-out",
+            dir + "/server.pem"}}) {
+    auto r = RunCommand(cmd);
+    ASSERT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->output : r.status().ToString());
+  }
+  collector::CollectorConfig config = CollectorConfigFor();
+  config.insecure = false;
+  config.tls_cert_file = dir + "/server.pem";
+  config.tls_key_file = dir + "/server.key";
+  auto app = collector::CollectorApp::Create(config, clock_);
+  ASSERT_TRUE(app.ok()) << app.status();
+  ASSERT_TRUE((*app)->Start().ok());
+  const std::string address = absl::StrCat("127.0.0.1:", (*app)->grpc_port());
+
+  // An agent over TLS delivers.
+  agent::AgentConfig agent_config = AgentConfigFor((*app)->grpc_port(), absl::Milliseconds(200));
+  agent_config.collector.insecure = false;
+  agent_config.collector.ca_file = dir + "/ca.pem";
+  auto agent = agent::AgentApp::Create(agent_config, clock_);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->Start().ok());
+  ASSERT_TRUE(Eventually([&] { return QueryInt("SELECT count(*) FROM probe_results") >= 1; }));
+  (*agent)->Shutdown();
+
+  std::ostringstream out, err;
+  EXPECT_EQ(ctl::RunCtl({"--collector", address, "--ca-file", dir + "/ca.pem", "status"}, out, err),
+            0)
+      << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("pn-test-www"));
+
+  std::ostringstream out2, err2;
+  EXPECT_EQ(ctl::RunCtl({"--collector", address, "--insecure", "--timeout", "3", "status"}, out2,
+                        err2),
+            1);
+  // A client that does not trust the CA is refused too.
+  std::ostringstream out3, err3;
+  EXPECT_EQ(ctl::RunCtl({"--collector", address, "--timeout", "3", "status"}, out3, err3), 1);
+  (*app)->Shutdown();
+}
+
+}  // namespace
+}  // namespace pantau::testing

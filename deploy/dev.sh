@@ -132,17 +132,25 @@ ensure_packages() {
 # Build
 
 # build_tree DIR CMAKE_ARGS...
+# (with BUILD_TARGETS set, only those targets are built)
 build_tree() {
   local dir="$1"
   shift
   step "configure ${dir}/ (cmake $*)"
   cmake -S "${REPO_DIR}" -B "${REPO_DIR}/${dir}" "$@"
-  step "build ${dir}/ (cmake --build ${dir} -j$(nproc))"
-  cmake --build "${REPO_DIR}/${dir}" -j"$(nproc)"
+  local -a targets=()
+  if [[ -n "${BUILD_TARGETS:-}" ]]; then
+    read -r -a targets <<<"${BUILD_TARGETS}"
+    targets=(--target "${targets[@]}")
+  fi
+  step "build ${dir}/ (cmake --build ${dir} -j$(nproc) ${targets[*]})"
+  cmake --build "${REPO_DIR}/${dir}" -j"$(nproc)" "${targets[@]}"
 }
 
 build_for_up() {
-  build_tree build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  # `up` needs only the three programs; `test` builds everything.
+  BUILD_TARGETS="pantau-collector pantau-agent pantauctl" \
+    build_tree build -DCMAKE_BUILD_TYPE=RelWithDebInfo
   local bin
   for bin in pantau-collector pantau-agent pantauctl; do
     [[ -x "${REPO_DIR}/build/bin/${bin}" ]] ||
@@ -615,6 +623,7 @@ cmd_test() {
   if [[ "${PANTAU_SANITIZE:-0}" == 1 ]]; then
     dir=build-asan
     export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+    export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=${REPO_DIR}/tests/sanitizers/lsan.supp:print_suppressions=0}"
     build_tree "${dir}" -DPANTAU_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
   else
     dir=build

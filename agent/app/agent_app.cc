@@ -21,6 +21,7 @@
 #include "agent/uplink/uplink_metrics.h"
 #include "common/grpc_channel.h"
 #include "common/log.h"
+#include "common/run_app.h"
 #include "common/signal_stop.h"
 #include "common/status_macros.h"
 
@@ -189,31 +190,9 @@ void AgentApp::Shutdown() {
 int RunAgent(const std::string& config_path) {
   BlockStopSignals();
   GlobalInitCurl();
-  absl::StatusOr<AgentConfig> config = LoadAgentConfig(config_path);
-  if (!config.ok()) {
-    PANTAU_LOG(ERROR) << "bad configuration: " << config.status().message();
-    return 1;
-  }
-  LogLevel level = LogLevel::kInfo;
-  ParseLogLevel(config->log_level, &level);
-  SetMinLogLevel(level);
-  RealClock clock;
-  StopToken stop;
-  SignalWatcher watcher(stop);
-  absl::StatusOr<std::unique_ptr<AgentApp>> app = AgentApp::Create(*config, clock);
-  if (!app.ok()) {
-    PANTAU_LOG(ERROR) << "cannot start: " << app.status().message();
-    return 1;
-  }
-  if (absl::Status started = (*app)->Start(); !started.ok()) {
-    PANTAU_LOG(ERROR) << "cannot start: " << started.message();
-    return 1;
-  }
-  while (!clock.WaitFor(absl::Hours(24), stop)) {
-  }
-  (*app)->Shutdown();
-  PANTAU_LOG(INFO) << "agent stopped; " << (*app)->spool().size() << " events kept in the spool";
-  return 0;
+  return RunUntilStopSignal<AgentApp>(LoadAgentConfig(config_path), [](AgentApp& app) {
+    PANTAU_LOG(INFO) << "agent stopped; " << app.spool().size() << " events kept in the spool";
+  });
 }
 
 }  // namespace pantau::agent

@@ -14,6 +14,7 @@
 #include "collector/operator/operator_service.h"
 #include "collector/store/store.h"
 #include "common/log.h"
+#include "common/run_app.h"
 #include "common/signal_stop.h"
 #include "common/status_macros.h"
 
@@ -102,11 +103,6 @@ absl::Status CollectorApp::Start() {
   return absl::OkStatus();
 }
 
-void CollectorApp::Wait(const StopToken& stop) {
-  while (!clock_.WaitFor(absl::Hours(24), stop)) {
-  }
-}
-
 void CollectorApp::Shutdown() {
   if (server_ != nullptr) {
     PANTAU_LOG(INFO) << "collector shutting down: finishing calls in flight";
@@ -126,29 +122,11 @@ void CollectorApp::Shutdown() {
 int RunCollector(const std::string& config_path) {
   BlockStopSignals();
   absl::StatusOr<CollectorConfig> config = LoadCollectorConfig(config_path);
-  if (!config.ok()) {
-    PANTAU_LOG(ERROR) << "bad configuration: " << config.status().message();
-    return 1;
+  if (config.ok()) {
+    PANTAU_LOG(INFO) << "pantau-collector starting; database "
+                     << RedactConnectionString(config->database);
   }
-  LogLevel level = LogLevel::kInfo;
-  ParseLogLevel(config->log_level, &level);
-  SetMinLogLevel(level);
-  PANTAU_LOG(INFO) << "pantau-collector starting; database " << RedactConnectionString(config->database);
-  RealClock clock;
-  StopToken stop;
-  SignalWatcher watcher(stop);
-  absl::StatusOr<std::unique_ptr<CollectorApp>> app = CollectorApp::Create(*config, clock);
-  if (!app.ok()) {
-    PANTAU_LOG(ERROR) << "cannot start: " << app.status().message();
-    return 1;
-  }
-  if (absl::Status started = (*app)->Start(); !started.ok()) {
-    PANTAU_LOG(ERROR) << "cannot start: " << started.message();
-    return 1;
-  }
-  (*app)->Wait(stop);
-  (*app)->Shutdown();
-  return 0;
+  return RunUntilStopSignal<CollectorApp>(config);
 }
 
 }  // namespace pantau::collector

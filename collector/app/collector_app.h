@@ -3,7 +3,7 @@
 //
 //   PANTAU_ASSIGN_OR_RETURN(auto app, CollectorApp::Create(config, clock));
 //   PANTAU_RETURN_IF_ERROR(app->Start());      // binds; grpc_port() is known from here
-//   app->Wait(stop);                          // until stop is requested
+//   ...                                       // serve until told to stop
 //   app->Shutdown();                          // finishes in-flight pushes, then returns
 #ifndef PANTAU_COLLECTOR_APP_COLLECTOR_APP_H_
 #define PANTAU_COLLECTOR_APP_COLLECTOR_APP_H_
@@ -41,8 +41,6 @@ class CollectorApp {
 
   // Binds the gRPC and metrics listeners and starts serving.
   absl::Status Start();
-  // Blocks until `stop` is requested.
-  void Wait(const StopToken& stop);
   // Stops accepting calls, lets in-flight calls finish (up to shutdown_grace), stops metrics.
   // Idempotent.
   void Shutdown();

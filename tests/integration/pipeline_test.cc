@@ -3,6 +3,9 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include <curl/curl.h>
+
+#include <memory>
 #include <sstream>
 
 #include "agent/spool/spool_store.h"
@@ -61,6 +64,74 @@ TEST_F(PipelineTest, ProbeResultArrivesInPostgresWithItsTimings) {
   EXPECT_THAT(out.str(), HasSubstr("\"site\":\"pn-test-www\""));
   EXPECT_THAT(out.str(), HasSubstr("\"up\":true"));
   EXPECT_THAT(out.str(), HasSubstr("\"last_probe_age_seconds\":"));
+}
+
+std::string HttpGet(const std::string& url) {
+  std::string body;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION,
+                   +[](char* data, size_t size, size_t n, void* out) {
+                     static_cast<std::string*>(out)->append(data, size * n);
+                     return size * n;
+                   });
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
+  EXPECT_EQ(curl_easy_perform(curl.get()), CURLE_OK) << url;
+  return body;
+}
+
+TEST_F(PipelineTest, CollectorExportsMetricsAndAnswersHealthChecks) {
+  collector::CollectorConfig config = CollectorConfigFor();
+  config.metrics_listen = "127.0.0.1:0";
+  auto collector = collector::CollectorApp::Create(config, clock_);
+  ASSERT_TRUE(collector.ok()) << collector.status();
+  ASSERT_TRUE((*collector)->Start().ok());
+  ASSERT_GT((*collector)->metrics_port(), 0);
+
+  auto stub = AgentStub((*collector)->grpc_port());
+  v1::PushRequest request;
+  request.set_agent_id("metrics-agent");
+  request.set_court_id("PN-TEST");
+  request.set_batch_seq(1);
+  *request.add_events() = ProbeEvent(1, "metrics-site");
+  grpc::ClientContext context;
+  v1::PushResponse response;
+  ASSERT_TRUE(stub->Push(&context, request, &response).ok());
+
+  const std::string metrics =
+      HttpGet(absl::StrCat("http://127.0.0.1:", (*collector)->metrics_port(), "/metrics"));
+  EXPECT_THAT(metrics, HasSubstr("pantau_site_up{court=\"PN-TEST\",site=\"metrics-site\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("pantau_collector_push_requests_total{result=\"ok\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("pantau_collector_ingested_events_total{kind=\"probe\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("pantau_collector_push_duration_seconds_count 1"));
+
+  // Standard gRPC health checking: an empty HealthCheckRequest; the answer is
+  // HealthCheckResponse{status: SERVING}, i.e. field 1 = 1 on the wire.
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*collector)->grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+  grpc::ByteBuffer empty;
+  std::string none;
+  grpc::Slice slice(none);
+  empty = grpc::ByteBuffer(&slice, 1);
+  grpc::ByteBuffer reply;
+  grpc::ClientContext health_context;
+  grpc::Status health_status;
+  absl::Notification done;
+  generic.UnaryCall(&health_context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &empty,
+                    &reply, [&](grpc::Status st) {
+                      health_status = st;
+                      done.Notify();
+                    });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  ASSERT_TRUE(health_status.ok()) << health_status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(reply.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  (*collector)->Shutdown();
 }
 
 TEST_F(PipelineTest, SameBatchPushedTwiceIsStoredOnce) {

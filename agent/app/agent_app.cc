@@ -13,6 +13,8 @@
 #include <prometheus/registry.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "agent/probes/http_prober.h"
 #include "agent/probes/probe_scheduler.h"
@@ -20,6 +22,7 @@
 #include "agent/uplink/sender.h"
 #include "agent/uplink/uplink_metrics.h"
 #include "common/grpc_channel.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/run_app.h"
 #include "common/signal_stop.h"
@@ -69,6 +72,14 @@ std::vector<SiteConfig> ChooseSites(const AgentConfig& config,
   if (response.targets().empty()) return config.sites;
   std::vector<SiteConfig> sites;
   for (const v1::ProbeTarget& t : response.targets()) {
+    // The central list is input like any other: a bad entry must not poison our batches.
+    const std::string lower = absl::AsciiStrToLower(t.url());
+    if (!IsValidId(t.site()) || t.url().size() > 2048 || t.url().find('\0') != std::string::npos ||
+        (!absl::StartsWith(lower, "http://") && !absl::StartsWith(lower, "https://"))) {
+      PANTAU_LOG(WARNING) << "ignoring central probe target '" << absl::CHexEscape(t.site().substr(0, 128))
+                          << "': invalid site id or URL";
+      continue;
+    }
     SiteConfig s;
     s.id = t.site();
     s.url = t.url();
@@ -78,6 +89,7 @@ std::vector<SiteConfig> ChooseSites(const AgentConfig& config,
     s.expected_status.assign(t.expected_status().begin(), t.expected_status().end());
     sites.push_back(std::move(s));
   }
+  if (sites.empty()) return config.sites;
   PANTAU_LOG(INFO) << "using the collector's probe list: " << sites.size() << " sites";
   return sites;
 }

@@ -3,6 +3,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -40,9 +43,12 @@ class Transaction {
     if (ok_ && !done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
   bool ok() const { return ok_; }
+  // On failure the transaction is still open; the destructor rolls it back, so a failed
+  // COMMIT (disk full, I/O error) never leaves the connection stuck inside a transaction.
   bool Commit() {
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return false;
     done_ = true;
-    return sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+    return true;
   }
 
  private:
@@ -124,18 +130,29 @@ absl::StatusOr<uint64_t> SpoolStore::Append(const v1::Event& event, EventPriorit
   insert.BindBlob(2, payload);
   if (insert.Step() != SQLITE_DONE) return Error("insert");
   const uint64_t id = static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
+  const int64_t count_before = count_;
   ++count_;
-  absl::Status dropped = DropOverflow();
+  std::vector<std::pair<EventPriority, uint64_t>> drops;
+  absl::Status dropped = DropOverflow(&drops);
   if (!dropped.ok() || !txn.Commit()) {
-    count_ = -1;  // recounted below
-    Statement count(db_, "SELECT COUNT(*) FROM events");
-    if (count.ok() && count.Step() == SQLITE_ROW) count_ = sqlite3_column_int64(count.get(), 0);
-    return dropped.ok() ? Error("commit") : dropped;
+    absl::Status error = dropped.ok() ? Error("commit") : dropped;
+    count_ = count_before;  // the transaction is rolled back: nothing changed
+    return error;
+  }
+  dropped_ += static_cast<int64_t>(drops.size());
+  for (const auto& [priority, dropped_id] : drops) {
+    // Logged at the first drop and then every 1000th, so a long outage does not flood the log.
+    if (dropped_ == 1 || dropped_ % 1000 == 0) {
+      PANTAU_LOG(WARNING) << "spool full (" << options_.max_events
+                          << " events): dropping the least important; " << dropped_
+                          << " dropped so far";
+    }
+    if (options_.on_drop) options_.on_drop(priority, dropped_id);
   }
   return id;
 }
 
-absl::Status SpoolStore::DropOverflow() {
+absl::Status SpoolStore::DropOverflow(std::vector<std::pair<EventPriority, uint64_t>>* drops) {
   while (count_ > options_.max_events) {
     Statement pick(db_,
                    "SELECT id, priority FROM events WHERE batch_seq IS NULL "
@@ -148,14 +165,7 @@ absl::Status SpoolStore::DropOverflow() {
     del.Bind(1, id);
     if (del.Step() != SQLITE_DONE) return Error("drop");
     --count_;
-    ++dropped_;
-    // Logged at the first drop and then every 1000th, so a long outage does not flood the log.
-    if (dropped_ == 1 || dropped_ % 1000 == 0) {
-      PANTAU_LOG(WARNING) << "spool full (" << options_.max_events
-                          << " events): dropping the least important; " << dropped_
-                          << " dropped so far";
-    }
-    if (options_.on_drop) options_.on_drop(priority, static_cast<uint64_t>(id));
+    drops->emplace_back(priority, static_cast<uint64_t>(id));
   }
   return absl::OkStatus();
 }
@@ -223,11 +233,15 @@ absl::Status SpoolStore::Acknowledge(uint64_t acked_seq) {
   Transaction txn(db_);
   if (!txn.ok()) return Error("begin");
   Statement del(db_, "DELETE FROM events WHERE batch_seq IS NOT NULL AND batch_seq <= ?");
-  del.Bind(1, static_cast<int64_t>(acked_seq));
+  del.Bind(1, static_cast<int64_t>(std::min<uint64_t>(acked_seq, INT64_MAX)));
   if (del.Step() != SQLITE_DONE) return Error("delete acknowledged");
   const int deleted = sqlite3_changes(db_);
   Statement bump(db_, "UPDATE meta SET value = MAX(value, ?) WHERE key = 'next_seq'");
-  bump.Bind(1, static_cast<int64_t>(acked_seq) + 1);
+  // Clamped: a seq at the top of the range must not overflow (nothing is ever sent beyond it).
+  const int64_t next = acked_seq >= static_cast<uint64_t>(INT64_MAX)
+                           ? INT64_MAX
+                           : static_cast<int64_t>(acked_seq) + 1;
+  bump.Bind(1, next);
   if (bump.Step() != SQLITE_DONE) return Error("advance next_seq");
   if (!txn.Commit()) return Error("commit acknowledge");
   count_ -= deleted;

@@ -84,7 +84,10 @@ class SpoolStore {
   SpoolStore(sqlite3* db, SpoolOptions options);
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Error(const char* what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status DropOverflow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes the least important waiting events beyond max_events; reports them in `drops`
+  // (counted and announced by the caller once the transaction has committed).
+  absl::Status DropOverflow(std::vector<std::pair<EventPriority, uint64_t>>* drops)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<v1::Event>> LoadBatch(int64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SpoolOptions options_;

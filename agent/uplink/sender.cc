@@ -58,6 +58,7 @@ absl::Status Sender::Handshake() {
   absl::Status status = FromGrpcStatus(stub_->Push(&context, request, &response));
   if (!status.ok()) return status;
   if (absl::Status acked = spool_.Acknowledge(response.acked_seq()); !acked.ok()) return acked;
+  last_known_seq_ = response.acked_seq();
   handshake_done_ = true;
   PANTAU_LOG(INFO) << "connected to collector " << link_.address << "; it has stored our batches up to "
                    << response.acked_seq();
@@ -97,6 +98,10 @@ absl::StatusOr<bool> Sender::SendOnce() {
     return true;
   }
   if (absl::IsResourceExhausted(status) && b.events.size() > 1) {
+    // An earlier attempt of this seq may have been stored (its answer lost) before the
+    // collector started refusing; ask first, so the events are never stored twice.
+    if (absl::Status s = Handshake(); !s.ok()) return s;
+    if (last_known_seq_ >= b.seq) return true;  // it was stored; Handshake acknowledged it
     // Nothing of it was stored; send the same events in smaller batches.
     batch_max_events_ = std::max<int>(1, static_cast<int>(b.events.size()) / 2);
     metrics_.CountPush("too_large");

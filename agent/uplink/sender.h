@@ -56,6 +56,7 @@ class Sender {
   AgentMetrics& metrics_;
   Backoff backoff_;
   bool handshake_done_ = false;
+  uint64_t last_known_seq_ = 0;  // the collector's last_seq at the latest handshake
 
   absl::Mutex mu_;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;

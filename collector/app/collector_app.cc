@@ -71,6 +71,10 @@ absl::Status CollectorApp::Start() {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config_.listen, creds, &grpc_port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config_.limits.max_message_bytes));
+  // A second collector on the same port must fail to start, not silently share the traffic.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Bounds what one client connection can have in flight (each call may carry a full batch).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 32);
   builder.RegisterService(agent_service_.get());
   builder.RegisterService(operator_service_.get());
   server_ = builder.BuildAndStart();

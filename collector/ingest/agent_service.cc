@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/strings/escaping.h"
 #include "collector/ingest/validate.h"
 #include "common/grpc_status.h"
 #include "common/ids.h"
@@ -15,18 +16,27 @@ grpc::Status AgentServiceImpl::Push(grpc::ServerContext* /*context*/,
   absl::Status valid = ValidatePush(*request, limits_);
   if (!valid.ok()) {
     metrics_.CountPush(absl::IsResourceExhausted(valid) ? "too_large" : "invalid");
+    // The id is escaped and cut: it is untrusted input going into our log.
     PANTAU_LOG(WARNING) << "refused batch " << request->batch_seq() << " from agent '"
-                        << request->agent_id().substr(0, 128) << "': " << valid.message();
+                        << absl::CHexEscape(request->agent_id().substr(0, 128))
+                        << "': " << valid.message();
     return ToGrpcStatus(valid);
   }
   absl::StatusOr<BatchOutcome> outcome = store_.StoreBatch(*request);
   if (!outcome.ok()) {
-    const bool unavailable = absl::IsUnavailable(outcome.status());
-    metrics_.CountPush(unavailable ? "unavailable" : "error");
     PANTAU_LOG(WARNING) << outcome.status().message();
     // Internal details stay in our log; the agent learns whether to retry.
-    return ToGrpcStatus(unavailable ? absl::UnavailableError("storage unavailable, retry later")
-                                    : absl::InternalError("storing the batch failed"));
+    if (absl::IsUnavailable(outcome.status())) {
+      metrics_.CountPush("unavailable");
+      return ToGrpcStatus(absl::UnavailableError("storage unavailable, retry later"));
+    }
+    if (absl::IsInvalidArgument(outcome.status())) {
+      metrics_.CountPush("invalid");
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          "the database refused the batch's data (see the collector log)"));
+    }
+    metrics_.CountPush("error");
+    return ToGrpcStatus(absl::InternalError("storing the batch failed"));
   }
   response->set_acked_seq(outcome->acked_seq);
   metrics_.ObservePushSeconds(

@@ -1,5 +1,7 @@
 #include "collector/ingest/ingest_metrics.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace pantau::collector {
 
 IngestMetrics::IngestMetrics(prometheus::Registry& registry)
@@ -41,6 +43,14 @@ void IngestMetrics::CountEvents(const std::string& kind, double n) {
 
 void IngestMetrics::SetSite(const std::string& court_id, const std::string& site, bool up,
                             double latency_s, double started_unix_s) {
+  {
+    absl::MutexLock lock(&mu_);
+    const std::string key = absl::StrCat(court_id, "\n", site);
+    if (!sites_.contains(key)) {
+      if (sites_.size() >= kMaxSiteSeries) return;
+      sites_.insert(key);
+    }
+  }
   const prometheus::Labels labels{{"court", court_id}, {"site", site}};
   site_up_.Add(labels).Set(up ? 1 : 0);
   site_latency_.Add(labels).Set(latency_s);

@@ -8,8 +8,17 @@
 namespace pantau::collector {
 namespace {
 
+// 2000-01-01 .. 2200-01-01 in Unix milliseconds: what PostgreSQL's timestamptz and the
+// rest of pantau can take, with room for badly set clocks.
+constexpr int64_t kMinUnixMs = 946684800000;
+constexpr int64_t kMaxUnixMs = 7258118400000;
+
 absl::Status CheckLength(absl::string_view field, absl::string_view value, size_t min,
                          size_t max, absl::string_view where) {
+  // PostgreSQL text cannot hold NUL; proto3 strings can.
+  if (value.find('\0') != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(where, field, " contains a NUL byte"));
+  }
   if (value.size() < min) {
     return absl::InvalidArgumentError(absl::StrCat(where, field, " is empty"));
   }
@@ -41,8 +50,9 @@ absl::Status ValidateProbe(const v1::ProbeResult& p, const IngestLimits& limits,
                     p.body_bytes()}) {
     if (v < 0) return absl::InvalidArgumentError(absl::StrCat(where, "probe timing is negative"));
   }
-  if (p.started_unix_ms() <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(where, "probe.started_unix_ms is not set"));
+  if (p.started_unix_ms() < kMinUnixMs || p.started_unix_ms() > kMaxUnixMs) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, "probe.started_unix_ms ", p.started_unix_ms(), " is not between 2000 and 2200"));
   }
   return absl::OkStatus();
 }
@@ -54,10 +64,8 @@ absl::Status ValidatePush(const v1::PushRequest& request, const IngestLimits& li
     return absl::InvalidArgumentError(
         "agent_id must be 1..128 bytes of letters, digits, '.', '_' or '-'");
   }
-  if (request.court_id().size() > kMaxCourtIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("court_id is ", request.court_id().size(), " bytes, the limit is ",
-                     kMaxCourtIdBytes));
+  if (auto s = CheckLength("court_id", request.court_id(), 0, kMaxCourtIdBytes, ""); !s.ok()) {
+    return s;
   }
   if (request.events_size() > limits.max_events_per_batch) {
     return absl::ResourceExhaustedError(
@@ -77,15 +85,20 @@ absl::Status ValidatePush(const v1::PushRequest& request, const IngestLimits& li
       return absl::InvalidArgumentError(
           absl::StrCat(where, "agent_event_id must be 1..2^63-1"));
     }
+    if (e.observed_unix_ms() != 0 &&
+        (e.observed_unix_ms() < kMinUnixMs || e.observed_unix_ms() > kMaxUnixMs)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, "observed_unix_ms ", e.observed_unix_ms(), " is not between 2000 and 2200"));
+    }
     switch (e.kind_case()) {
       case v1::Event::kProbe:
         if (auto s = ValidateProbe(e.probe(), limits, where); !s.ok()) return s;
         break;
       case v1::Event::kHeartbeat:
-        if (e.heartbeat().agent_version().size() > kMaxVersionBytes) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(where, "heartbeat.agent_version is longer than ", kMaxVersionBytes,
-                           " bytes"));
+        if (auto s = CheckLength("heartbeat.agent_version", e.heartbeat().agent_version(), 0,
+                                 kMaxVersionBytes, where);
+            !s.ok()) {
+          return s;
         }
         break;
       case v1::Event::KIND_NOT_SET:

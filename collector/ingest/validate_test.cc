@@ -257,5 +257,32 @@ TEST(ValidatePush, RejectsAHeartbeatVersionOverItsLimit) {
                        AllOf(HasSubstr("event 1"), HasSubstr("heartbeat.agent_version"))));
 }
 
+TEST(ValidatePush, RejectsNulBytesThatPostgresTextCannotHold) {
+  IngestLimits limits;
+  v1::PushRequest in_url = ValidPush();
+  in_url.mutable_events(0)->mutable_probe()->set_url(std::string("http://a/\0b", 11));
+  EXPECT_THAT(ValidatePush(in_url, limits),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("NUL")));
+  v1::PushRequest in_court = ValidPush();
+  in_court.set_court_id(std::string("PN\0X", 4));
+  EXPECT_THAT(ValidatePush(in_court, limits),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("court_id")));
+}
+
+TEST(ValidatePush, RejectsTimesOutsideTheYears2000To2200) {
+  IngestLimits limits;
+  v1::PushRequest far = ValidPush();
+  far.mutable_events(0)->mutable_probe()->set_started_unix_ms(INT64_MAX);
+  EXPECT_THAT(ValidatePush(far, limits),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("started_unix_ms")));
+  v1::PushRequest old = ValidPush();
+  old.mutable_events(0)->set_observed_unix_ms(1000);
+  EXPECT_THAT(ValidatePush(old, limits),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("observed_unix_ms")));
+  v1::PushRequest unset = ValidPush();
+  unset.mutable_events(0)->set_observed_unix_ms(0);  // not set: allowed
+  EXPECT_THAT(ValidatePush(unset, limits), IsOk());
+}
+
 }  // namespace
 }  // namespace pantau::collector

@@ -22,10 +22,16 @@
 
 namespace pantau::collector {
 
-// Maps a libpqxx/libpq exception to a canonical status: connection loss, server shutdown
-// and too-many-connections become Unavailable (retry later); constraint and syntax errors
-// Internal. `what` says what was being done ("storing batch 17 of agent x").
+// Maps a libpqxx/libpq exception to a canonical status: connection loss, server shutdown,
+// too-many-connections, timeouts and serialization failures become Unavailable (retry
+// later); data exceptions (SQLSTATE 22, 23) InvalidArgument; the rest Internal. `what` says what was being done ("storing batch 17 of agent x").
 absl::Status StatusFromException(const std::exception& e, const std::string& what);
+
+// True when the exception means the connection itself is gone (it must not be reused).
+bool IsConnectionLoss(const std::exception& e);
+
+// Adds connect_timeout and TCP keepalive defaults to a key/value conninfo that lacks them.
+std::string WithConnectDefaults(const std::string& conninfo);
 
 // Thread-safe. Connections are opened lazily, at most `size` at once; a connection that
 // failed is dropped and a fresh one opened on the next Acquire.

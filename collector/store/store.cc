@@ -84,6 +84,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Create(const std::string& conninfo
 }
 
 absl::StatusOr<BatchOutcome> Store::StoreBatch(const v1::PushRequest& request) {
+  // A pooled connection may have died with a PostgreSQL restart: one more try on a fresh
+  // connection. Safe, because the last_seq check makes storing a batch idempotent.
+  absl::StatusOr<BatchOutcome> outcome = StoreBatchOnce(request);
+  if (!outcome.ok() && absl::IsUnavailable(outcome.status())) outcome = StoreBatchOnce(request);
+  return outcome;
+}
+
+absl::StatusOr<BatchOutcome> Store::StoreBatchOnce(const v1::PushRequest& request) {
   PANTAU_ASSIGN_OR_RETURN(PgPool::Lease lease, pool_->Acquire());
   const std::string what =
       absl::StrCat("storing batch ", request.batch_seq(), " of agent ", request.agent_id());
@@ -137,9 +145,8 @@ absl::StatusOr<BatchOutcome> Store::StoreBatch(const v1::PushRequest& request) {
     txn.commit();
     return BatchOutcome{request.batch_seq(), false};
   } catch (const std::exception& e) {
-    absl::Status status = StatusFromException(e, what);
-    if (absl::IsUnavailable(status)) lease.MarkBroken();
-    return status;
+    if (IsConnectionLoss(e)) lease.MarkBroken();
+    return StatusFromException(e, what);
   }
 }
 
@@ -169,9 +176,8 @@ absl::StatusOr<std::vector<SiteLatest>> Store::LatestBySite(const std::string& c
     }
     return out;
   } catch (const std::exception& e) {
-    absl::Status status = StatusFromException(e, "reading site status");
-    if (absl::IsUnavailable(status)) lease.MarkBroken();
-    return status;
+    if (IsConnectionLoss(e)) lease.MarkBroken();
+    return StatusFromException(e, "reading site status");
   }
 }
 
@@ -198,9 +204,8 @@ absl::StatusOr<std::vector<v1::ProbeTarget>> Store::ProbeTargets(const std::stri
     }
     return out;
   } catch (const std::exception& e) {
-    absl::Status status = StatusFromException(e, "reading probe targets");
-    if (absl::IsUnavailable(status)) lease.MarkBroken();
-    return status;
+    if (IsConnectionLoss(e)) lease.MarkBroken();
+    return StatusFromException(e, "reading probe targets");
   }
 }
 

@@ -55,7 +55,8 @@ class Store {
   // stored exactly once however often it is pushed. The request must have been validated
   // (collector/ingest/validate.h). Probe results go in with COPY. Unavailable when PostgreSQL
   // is down or the connection broke (nothing was committed, or the commit's fate is unknown:
-  // either way a retry of the same batch is safe).
+  // either way a retry of the same batch is safe); InvalidArgument when PostgreSQL refuses the
+  // data itself.
   absl::StatusOr<BatchOutcome> StoreBatch(const v1::PushRequest& request);
 
   // Latest probe per site, sorted by court then site; all courts when `court_id` is empty.
@@ -66,6 +67,7 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<PgPool> pool);
+  absl::StatusOr<BatchOutcome> StoreBatchOnce(const v1::PushRequest& request);
   std::unique_ptr<PgPool> pool_;
 };
 

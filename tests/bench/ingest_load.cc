@@ -434,7 +434,8 @@ struct CpuUse {
   double postgres = -1;   // the PostgreSQL server; -1 when not local
   double machine = 0;     // every process on the machine
   // Everything else on the machine (other work running at the same time).
-  double other() const { return machine - in_process - std::max(postgres, 0.0); }
+  // (Clamped: the counters tick at different granularities.)
+  double other() const { return std::max(0.0, machine - in_process - std::max(postgres, 0.0)); }
 };
 
 CpuUse CpuSince(const CpuSnapshot& start, double client_seconds) {
@@ -950,7 +951,7 @@ int Run(const Options& o) {
       p99.push_back(Percentile(lat, 0.99));
     }
     auto line = [](const std::string& label, const std::string& value) {
-      std::cout << absl::StrFormat("  %-46s %12s\n", label, value);
+      std::cout << absl::StrFormat("  %-46s %s\n", label, value);
     };
     std::cout << "\nsummary (" << (rounds.size() == 1 ? "1 round" : absl::StrCat(
                                                                       "median of ", rounds.size(),

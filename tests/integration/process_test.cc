@@ -12,6 +12,9 @@
 #include <sstream>
 
 #include <grpcpp/grpcpp.h>
+#include <pqxx/pqxx>
+
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "collector/ctl/ctl.h"
@@ -147,32 +150,57 @@ TEST_F(ProcessTest, CollectorFinishesInFlightWorkAndExitsCleanlyOnSigterm) {
   const int port = FreePort();
   const std::string config = state_dir_ + "/collector.yaml";
   WriteText(config, absl::StrCat("listen: 127.0.0.1:", port, "\nmetrics_listen: ''\ndatabase: \"",
-                                 database_, "\"\ninsecure: true\n"));
+                                 database_, "\"\ninsecure: true\nshutdown_grace_seconds: 30\n"));
   const std::string log = state_dir_ + "/collector.log";
   auto collector = Subprocess::Spawn({kBinDir + "/pantau-collector", "--config", config}, LogTo(log));
   ASSERT_TRUE(collector.ok()) << collector.status();
 
   auto stub = AgentStub(port);
-  v1::PushRequest request;
-  request.set_agent_id("sigterm-agent");
-  request.set_batch_seq(1);
-  v1::Event* e = request.add_events();
-  e->set_agent_event_id(1);
-  e->mutable_heartbeat()->set_agent_version("test");
-  grpc::ClientContext context;
-  context.set_wait_for_ready(true);  // the process may still be starting
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  v1::PushResponse response;
-  grpc::Status status = stub->Push(&context, request, &response);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(response.acked_seq(), 1u);
+  auto heartbeat_batch = [](uint64_t seq) {
+    v1::PushRequest request;
+    request.set_agent_id("sigterm-agent");
+    request.set_batch_seq(seq);
+    v1::Event* e = request.add_events();
+    e->set_agent_event_id(seq);
+    e->mutable_heartbeat()->set_agent_version("test");
+    return request;
+  };
+  {
+    grpc::ClientContext context;
+    context.set_wait_for_ready(true);  // the process may still be starting
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    v1::PushResponse response;
+    grpc::Status status = stub->Push(&context, heartbeat_batch(1), &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.acked_seq(), 1u);
+  }
+
+  // Hold the agent's row lock so the next push is in flight inside the collector.
+  pqxx::connection blocker(database_);
+  pqxx::work hold(blocker);
+  hold.exec("SELECT 1 FROM agents WHERE agent_id = 'sigterm-agent' FOR UPDATE");
+  grpc::Status in_flight_status;
+  v1::PushResponse in_flight_response;
+  std::thread pusher([&] {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    in_flight_status = stub->Push(&context, heartbeat_batch(2), &in_flight_response);
+  });
+  ASSERT_TRUE(Eventually([&] { return QueryInt("SELECT count(*) FROM pg_locks WHERE NOT granted") > 0; }));
 
   ASSERT_TRUE((*collector)->Signal(SIGTERM).ok());
-  auto code = (*collector)->Wait(absl::Seconds(30));
+  ASSERT_TRUE(Eventually([&] { return FileContains(log, "finishing calls in flight"); }));
+  hold.commit();  // lets the push in flight finish
+  pusher.join();
+  EXPECT_TRUE(in_flight_status.ok()) << in_flight_status.error_message();
+  EXPECT_EQ(in_flight_response.acked_seq(), 2u);
+
+  auto code = (*collector)->Wait(absl::Seconds(60));
   ASSERT_TRUE(code.ok()) << "collector did not stop on SIGTERM";
   EXPECT_EQ(*code, 0);
   EXPECT_TRUE(FileContains(log, "collector stopped"));
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM agent_heartbeats WHERE agent_id = 'sigterm-agent'"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM agent_heartbeats WHERE agent_id = 'sigterm-agent'"), 2);
+  EXPECT_EQ(QueryInt("SELECT last_seq FROM agents WHERE agent_id = 'sigterm-agent'"), 2);
 }
 
 TEST_F(ProcessTest, ConfigErrorsNameTheKeyAndExitNonZero) {

@@ -35,6 +35,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -83,6 +84,7 @@ struct Options {
   int sites = 10;
   int rounds = 1;
   bool single_copy = true;
+  bool collector_sql = false;
   std::string only;  // "ingest" or "copy": run one side only (for profiling)
   std::string database;  // empty: start a private PostgreSQL
 };
@@ -98,6 +100,9 @@ constexpr char kUsage[] =
     "  --rounds R        repeat ingest + raw COPY R times and report each and the median\n"
     "                    (default 1)\n"
     "  --no-single-copy  skip the single-transaction COPY reference\n"
+    "  --collector-sql   also run the collector's per-batch SQL (agent lock, COPY, site_latest\n"
+    "                    upserts, last_seq) straight over libpq: ingest minus gRPC and the\n"
+    "                    collector process\n"
     "  --only ingest|copy  run one side only (to profile it, e.g. under perf record)\n"
     "  --database CONNINFO  use this database instead of a private PostgreSQL; its pantau\n"
     "                    tables (probe_results, agents, site_latest, agent_heartbeats) are\n"
@@ -120,6 +125,10 @@ bool ParseOptions(int argc, char** argv, Options* o) {
     }
     if (name == "--no-single-copy") {
       o->single_copy = false;
+      continue;
+    }
+    if (name == "--collector-sql") {
+      o->collector_sql = true;
       continue;
     }
     if (!has_value) {
@@ -588,9 +597,31 @@ PhaseResult RunIngest(const Workload& w, int grpc_port) {
   return r;
 }
 
+// The statements Store::StoreBatch runs around its COPY (collector/store/store.cc, copied
+// here for --collector-sql: keep them in step).
+void PrepareCollectorStatements(pqxx::connection& conn) {
+  conn.prepare("lock_agent",
+               "INSERT INTO agents AS a (agent_id, court_id) VALUES ($1, $2) "
+               "ON CONFLICT (agent_id) DO UPDATE SET last_seen = now() "
+               "RETURNING a.last_seq");
+  conn.prepare("advance_agent",
+               "UPDATE agents SET last_seq = $2, court_id = $3, last_seen = now() "
+               "WHERE agent_id = $1");
+  conn.prepare("upsert_latest",
+               "INSERT INTO site_latest AS l (court_id, site, agent_id, url, up, http_status, "
+               "total_us, error, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+               "ON CONFLICT (court_id, site) DO UPDATE SET agent_id = EXCLUDED.agent_id, "
+               "url = EXCLUDED.url, up = EXCLUDED.up, http_status = EXCLUDED.http_status, "
+               "total_us = EXCLUDED.total_us, error = EXCLUDED.error, "
+               "started_at = EXCLUDED.started_at "
+               "WHERE l.started_at <= EXCLUDED.started_at");
+}
+
 // The same rows as RunIngest, COPY straight into probe_results: `concurrency` connections,
-// one transaction per batch.
-PhaseResult RunCopyPerBatch(const Workload& w, const std::string& conninfo) {
+// one transaction per batch. With `collector_sql` each transaction also runs the collector's
+// other statements (agent row lock, one site_latest upsert per site, last_seq update) exactly
+// as StoreBatch does, so the difference to the ingest is gRPC and the collector process alone.
+PhaseResult RunCopyPerBatch(const Workload& w, const std::string& conninfo, bool collector_sql) {
   const Options& o = w.options();
   ErrorSink errors;
   std::atomic<int64_t> rows{0};
@@ -600,18 +631,44 @@ PhaseResult RunCopyPerBatch(const Workload& w, const std::string& conninfo) {
     std::unique_ptr<pqxx::connection> conn;
     try {
       conn = std::make_unique<pqxx::connection>(conninfo);
+      if (collector_sql) PrepareCollectorStatements(*conn);
     } catch (const std::exception& e) {
       errors.Set(absl::StrCat("connecting: ", e.what()));
     }
     ready();
     if (conn == nullptr) return;
+    static const std::string kNoError;
     try {
       for (int k = 1; k <= o.batches && !errors.failed(); ++k) {
         for (int a : agents) {
+          const Agent& agent = w.agent(a);
           pqxx::work txn(*conn);
-          pqxx::stream_to copy(txn, "probe_results", ProbeColumns());
-          CopyBatch(w, a, k, copy);
-          copy.complete();
+          if (collector_sql) {
+            const pqxx::result locked =
+                txn.exec_prepared("lock_agent", agent.agent_id, agent.court_id);
+            if (locked[0][0].as<int64_t>() >= k) throw std::runtime_error("batch stored twice");
+          }
+          {
+            pqxx::stream_to copy(txn, "probe_results", ProbeColumns());
+            CopyBatch(w, a, k, copy);
+            copy.complete();
+          }
+          if (collector_sql) {
+            // Newest probe per site: the batch's last event of each site.
+            std::map<int, Probe> newest;
+            const uint64_t first = w.FirstEventId(k);
+            for (int j = 0; j < o.batch; ++j) {
+              const Probe p = w.MakeProbe(a, first + j);
+              newest[p.site] = p;
+            }
+            for (const auto& [site, p] : newest) {
+              txn.exec_prepared("upsert_latest", agent.court_id, agent.sites[site],
+                                agent.agent_id, agent.urls[site], true, p.http_status,
+                                p.total_us, kNoError, PgTime(p.started_ms));
+            }
+            txn.exec_prepared("advance_agent", agent.agent_id, static_cast<int64_t>(k),
+                              agent.court_id);
+          }
           txn.commit();
           rows += o.batch;
         }
@@ -787,7 +844,7 @@ void PrintPhase(const std::string& name, const PhaseResult& r, bool with_collect
 }
 
 struct Round {
-  PhaseResult ingest, copy_batch, copy_single;
+  PhaseResult ingest, copy_batch, copy_single, collector_sql;
 };
 
 int Run(const Options& o) {
@@ -884,7 +941,7 @@ int Run(const Options& o) {
       };
       auto copy = [&] {
         ResetTables(conninfo, /*agents_too=*/false);
-        rd.copy_batch = RunCopyPerBatch(w, conninfo);
+        rd.copy_batch = RunCopyPerBatch(w, conninfo, /*collector_sql=*/false);
         PrintPhase(absl::StrFormat("raw COPY: %d conns, 1 txn/%d rows", o.concurrency, o.batch),
                    rd.copy_batch, false);
         check(rd.copy_batch, false);
@@ -893,6 +950,12 @@ int Run(const Options& o) {
           rd.copy_single = RunCopySingle(w, conninfo);
           PrintPhase("raw COPY: 1 conn, 1 txn (reference)", rd.copy_single, false);
           check(rd.copy_single, false);
+        }
+        if (o.collector_sql) {
+          ResetTables(conninfo, /*agents_too=*/true);
+          rd.collector_sql = RunCopyPerBatch(w, conninfo, /*collector_sql=*/true);
+          PrintPhase("collector's SQL over libpq, no gRPC", rd.collector_sql, false);
+          check(rd.collector_sql, /*check_agents=*/true);
         }
       };
       if (round % 2 == 1) {
@@ -934,8 +997,10 @@ int Run(const Options& o) {
   }
 
   if (ok && !rounds.empty()) {
-    std::vector<double> ingest, copy_batch, copy_single, ratio, ratio_single, p50, p99;
+    std::vector<double> ingest, copy_batch, copy_single, collector_sql, ratio, ratio_single, p50,
+        p99;
     for (const Round& rd : rounds) {
+      collector_sql.push_back(rd.collector_sql.rows_per_second());
       ingest.push_back(rd.ingest.rows_per_second());
       copy_batch.push_back(rd.copy_batch.rows_per_second());
       copy_single.push_back(rd.copy_single.rows_per_second());
@@ -966,6 +1031,9 @@ int Run(const Options& o) {
            Thousands(Median(copy_batch)) + " rows/s");
       if (o.single_copy) {
         line("raw COPY, 1 conn, 1 txn (reference)", Thousands(Median(copy_single)) + " rows/s");
+      }
+      if (o.collector_sql) {
+        line("collector's SQL over libpq, no gRPC", Thousands(Median(collector_sql)) + " rows/s");
       }
     }
     if (!ratio.empty()) {

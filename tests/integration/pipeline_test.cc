@@ -225,6 +225,38 @@ TEST_F(PipelineTest, PostgresRestartUnderLoadLosesAndDuplicatesNothing) {
             ProbeRequestsInAccessLog());
 }
 
+TEST_F(PipelineTest, BatchesTheCollectorFindsTooLargeAreSplitAndStoredExactlyOnce) {
+  // Learn a free port, then let events pile up in the agent while nothing listens there, so
+  // its first batches are full (7 events) when a collector that takes only 3 appears.
+  int port = 0;
+  {
+    auto probe_port = StartCollector();
+    ASSERT_NE(probe_port, nullptr);
+    port = probe_port->grpc_port();
+    probe_port->Shutdown();
+  }
+  auto agent = agent::AgentApp::Create(AgentConfigFor(port, absl::Milliseconds(20)), clock_);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->Start().ok());
+  ASSERT_TRUE(Eventually([&] { return (*agent)->spool().size() >= 20; }));
+
+  collector::CollectorConfig config = CollectorConfigFor(port);
+  config.limits.max_events_per_batch = 3;
+  auto collector = collector::CollectorApp::Create(config, clock_);
+  ASSERT_TRUE(collector.ok()) << collector.status();
+  ASSERT_TRUE((*collector)->Start().ok());
+  ASSERT_TRUE(Eventually([&] { return QueryInt("SELECT count(*) FROM probe_results") >= 20; }));
+  (*agent)->StopProbing();
+  ASSERT_TRUE(Eventually([&] { return (*agent)->spool().size() == 0; }));
+  (*agent)->Shutdown();
+  ExpectExactlyOnce("test-agent");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results"), ProbeRequestsInAccessLog());
+  EXPECT_LE(QueryInt("SELECT max(n) FROM (SELECT count(*) AS n FROM probe_results "
+                     "GROUP BY batch_seq) b"),
+            3);
+  (*collector)->Shutdown();
+}
+
 TEST_F(PipelineTest, MalformedAndOversizedPushesAreRefusedAndServingContinues) {
   collector::CollectorConfig config = CollectorConfigFor();
   config.limits.max_message_bytes = 64 * 1024;

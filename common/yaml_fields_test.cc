@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace pantau {
 namespace {
@@ -193,21 +194,7 @@ TEST(YamlFields, RejectsANodeThatIsNotAMapping) {
                                    AllOf(HasSubstr("collector."), HasSubstr("mapping"))));
 }
 
-// A fresh directory under the test's temp dir, removed with everything in it at scope exit.
-class ScopedTempDir {
- public:
-  ScopedTempDir() {
-    std::string pattern = absl::StrCat(::testing::TempDir(), "/yaml_fields_test.XXXXXX");
-    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
-  }
-  ~ScopedTempDir() {
-    if (!path_.empty()) std::filesystem::remove_all(path_);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::pantau::testing::ScopedTempDir;
 
 TEST(LoadYamlFile, ReadsAFileAndReportsAMissingOneAsNotFound) {
   ScopedTempDir dir;

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace pantau::agent {
 namespace {
@@ -61,21 +62,7 @@ sites:
     url: HTTP://sipp.example/
 )yaml";
 
-// A fresh directory under the test's temp dir, removed with everything in it at scope exit.
-class ScopedTempDir {
- public:
-  ScopedTempDir() {
-    std::string pattern = absl::StrCat(::testing::TempDir(), "/agent_config_test.XXXXXX");
-    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
-  }
-  ~ScopedTempDir() {
-    if (!path_.empty()) std::filesystem::remove_all(path_);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::pantau::testing::ScopedTempDir;
 
 // A config with one site; `site_body` (already indented) starts on line 8.
 std::string WithSite(const std::string& site_body) {

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace pantau::collector {
 namespace {
@@ -40,21 +41,7 @@ limits:
   max_string_bytes: 512
 )yaml";
 
-// A fresh directory under the test's temp dir, removed with everything in it at scope exit.
-class ScopedTempDir {
- public:
-  ScopedTempDir() {
-    std::string pattern = absl::StrCat(::testing::TempDir(), "/collector_config_test.XXXXXX");
-    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
-  }
-  ~ScopedTempDir() {
-    if (!path_.empty()) std::filesystem::remove_all(path_);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::pantau::testing::ScopedTempDir;
 
 TEST(CollectorConfig, ParsesEveryFieldOfAFullConfig) {
   ASSERT_OK_AND_ASSIGN(CollectorConfig c, ParseCollectorConfig(kFull, "collector.yaml"));

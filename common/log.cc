@@ -51,7 +51,7 @@ std::string RedactConnectionString(absl::string_view conninfo) {
 }
 
 namespace internal {
-LogMessage::LogMessage(LogLevel level, const char* file, int line) : level_(level) {
+LogMessage::LogMessage(LogLevel level, const char* file, int line) {
   const char* base = std::strrchr(file, '/');
   stream_ << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()) << ' '
           << LevelName(level) << ' ' << (base ? base + 1 : file) << ':' << line << "] ";
@@ -63,7 +63,6 @@ LogMessage::~LogMessage() {
   // One write keeps lines from different threads whole.
   ssize_t ignored = ::write(STDERR_FILENO, text.data(), text.size());
   (void)ignored;
-  (void)level_;
 }
 }  // namespace internal
 }  // namespace pantau

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/nginx_server.h"
+#include "tests/testing/ports.h"
 
 namespace pantau::agent {
 namespace {
@@ -96,17 +97,11 @@ TEST_F(HttpProberTest, RedirectLoopIsDown) {
 
 TEST_F(HttpProberTest, RefusedConnectionIsDown) {
   // A port that was just free: nothing listens there.
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
+  absl::StatusOr<int> port = testing::PickFreePort();
+  ASSERT_TRUE(port.ok()) << port.status();
   HttpProber prober(5 << 20);
   v1::ProbeResult r =
-      prober.Probe(Site(absl::StrCat("http://127.0.0.1:", ntohs(addr.sin_port), "/")), absl::Now());
+      prober.Probe(Site(absl::StrCat("http://127.0.0.1:", *port, "/")), absl::Now());
   EXPECT_FALSE(r.up());
   EXPECT_EQ(r.http_status(), 0);
   EXPECT_THAT(r.error(), HasSubstr("onnect"));

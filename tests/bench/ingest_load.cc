@@ -61,6 +61,7 @@
 #include "absl/time/time.h"
 #include "collector/app/collector_app.h"
 #include "collector/config/collector_config.h"
+#include "collector/store/statements.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "pantau/v1/agent_service.grpc.pb.h"
@@ -318,19 +319,11 @@ class Workload {
   std::vector<Agent> agents_;
 };
 
-// Same text form the collector's store sends for timestamptz (collector/store/store.cc).
-std::string PgTime(int64_t unix_ms) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", absl::FromUnixMillis(unix_ms),
-                          absl::UTCTimeZone());
-}
-
-const std::vector<std::string>& ProbeColumns() {
-  static const std::vector<std::string> kColumns = {
-      "court_id",   "agent_id", "agent_event_id", "batch_seq",     "site",     "url",
-      "started_at", "up",       "http_status",    "dns_us",        "connect_us",
-      "tls_us",     "first_byte_us",              "total_us",      "body_bytes", "error"};
-  return kColumns;
-}
+// PgTime, ProbeColumns and the prepared statements are the collector's own
+// (collector/store/statements.h), so the raw COPY and --collector-sql write exactly what
+// Store::StoreBatch writes.
+using collector::PgTime;
+using collector::ProbeColumns;
 
 // Writes batch `batch_seq` of agent `a` as COPY rows, with the column values the collector
 // stores for the same Push.
@@ -612,26 +605,6 @@ PhaseResult RunIngest(const Workload& w, int grpc_port) {
   return r;
 }
 
-// The statements Store::StoreBatch runs around its COPY (collector/store/store.cc, copied
-// here for --collector-sql: keep them in step).
-void PrepareCollectorStatements(pqxx::connection& conn) {
-  conn.prepare("lock_agent",
-               "INSERT INTO agents AS a (agent_id, court_id) VALUES ($1, $2) "
-               "ON CONFLICT (agent_id) DO UPDATE SET last_seen = now() "
-               "RETURNING a.last_seq");
-  conn.prepare("advance_agent",
-               "UPDATE agents SET last_seq = $2, court_id = $3, last_seen = now() "
-               "WHERE agent_id = $1");
-  conn.prepare("upsert_latest",
-               "INSERT INTO site_latest AS l (court_id, site, agent_id, url, up, http_status, "
-               "total_us, error, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-               "ON CONFLICT (court_id, site) DO UPDATE SET agent_id = EXCLUDED.agent_id, "
-               "url = EXCLUDED.url, up = EXCLUDED.up, http_status = EXCLUDED.http_status, "
-               "total_us = EXCLUDED.total_us, error = EXCLUDED.error, "
-               "started_at = EXCLUDED.started_at "
-               "WHERE l.started_at <= EXCLUDED.started_at");
-}
-
 // The same rows as RunIngest, COPY straight into probe_results: `concurrency` connections,
 // one transaction per batch. With `collector_sql` each transaction also runs the collector's
 // other statements (agent row lock, one site_latest upsert per site, last_seq update) exactly
@@ -645,7 +618,7 @@ PhaseResult RunCopyPerBatch(const Workload& w, const std::string& conninfo, bool
     std::unique_ptr<pqxx::connection> conn;
     try {
       conn = std::make_unique<pqxx::connection>(conninfo);
-      if (collector_sql) PrepareCollectorStatements(*conn);
+      if (collector_sql) collector::PrepareStatements(*conn);
     } catch (const std::exception& e) {
       errors.Set(absl::StrCat("connecting: ", e.what()));
     }

@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "tests/integration/pipeline_fixture.h"
 #include "tests/testing/eventually.h"
+#include "tests/testing/ports.h"
 
 namespace pantau::testing {
 namespace {
@@ -69,18 +70,6 @@ int64_t HighestSpooledId(const std::string& state_dir) {
   return value;
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class ProcessTest : public PipelineTest {
  protected:
@@ -147,7 +136,9 @@ TEST_F(ProcessTest, AgentKilledMidSendLosesAndDuplicatesNothing) {
 }
 
 TEST_F(ProcessTest, CollectorFinishesInFlightWorkAndExitsCleanlyOnSigterm) {
-  const int port = FreePort();
+  absl::StatusOr<int> free_port = PickFreePort();
+  ASSERT_TRUE(free_port.ok()) << free_port.status();
+  const int port = *free_port;
   const std::string config = state_dir_ + "/collector.yaml";
   WriteText(config, absl::StrCat("listen: 127.0.0.1:", port, "\nmetrics_listen: ''\ndatabase: \"",
                                  database_, "\"\ninsecure: true\nshutdown_grace_seconds: 30\n"));

@@ -1,5 +1,7 @@
 #include "tests/testing/nginx_server.h"
 
+#include "tests/testing/ports.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -53,26 +55,6 @@ std::string ReadFile(const std::string& path) {
 std::string Tail(std::string text) {
   if (text.size() > kLogTailBytes) text = "..." + text.substr(text.size() - kLogTailBytes);
   return text;
-}
-
-// A port that was free a moment ago. Another process may take it before nginx binds it;
-// Start() retries with a new one in that case.
-absl::StatusOr<int> PickFreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return ErrnoStatus("socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    absl::Status status = ErrnoStatus("bind/getsockname 127.0.0.1:0");
-    ::close(fd);
-    return status;
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 bool AcceptsConnections(int port) {

@@ -1,5 +1,6 @@
 #include "common/json_writer.h"
 
+#include <charconv>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -92,7 +93,10 @@ JsonWriter& JsonWriter::Double(double value) {
   if (!std::isfinite(value)) {
     out_ += "null";
   } else {
-    absl::StrAppend(&out_, absl::StrFormat("%.17g", value));
+    // The shortest text that reads back as the same double (25.921, not 25.920999999999999).
+    char buffer[32];
+    const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof(buffer), value);
+    out_.append(buffer, r.ptr);
   }
   return *this;
 }

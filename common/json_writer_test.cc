@@ -118,3 +118,15 @@ TEST(JsonWriter, RoundTripsADoubleExactly) {
 
 }  // namespace
 }  // namespace pantau
+
+namespace pantau {
+namespace {
+
+TEST(JsonWriter, WritesTheShortestTextThatRoundTrips) {
+  JsonWriter w;
+  w.BeginArray().Double(25.921).Double(1e21).Double(0.1 + 0.2).EndArray();
+  EXPECT_EQ(w.str(), "[25.921,1e+21,0.30000000000000004]");
+}
+
+}  // namespace
+}  // namespace pantau

@@ -123,21 +123,55 @@ bool YamlFields::Bool(absl::string_view key, bool default_value) {
   }
 }
 
-absl::Duration YamlFields::Seconds(absl::string_view key, absl::Duration default_value,
-                                   double min, double max) {
+double YamlFields::Double(absl::string_view key, double default_value, double min, double max,
+                          absl::string_view unit) {
   YAML::Node n = Get(key);
   if (Absent(n)) return default_value;
+  const std::string suffix = unit.empty() ? "" : absl::StrCat(" ", unit);
   try {
     double v = n.as<double>();
     if (!(v >= min && v <= max)) {
-      Fail(key, absl::StrCat("must be between ", min, " and ", max, " seconds, got ", v));
+      Fail(key, absl::StrCat("must be between ", min, " and ", max, suffix, ", got ", v));
       return default_value;
     }
-    return absl::Seconds(v);
+    return v;
   } catch (const YAML::Exception&) {
-    Fail(key, "must be a number of seconds");
+    Fail(key, unit.empty() ? "must be a number" : absl::StrCat("must be a number of", suffix));
     return default_value;
   }
+}
+
+absl::Duration YamlFields::Seconds(absl::string_view key, absl::Duration default_value,
+                                   double min, double max) {
+  return absl::Seconds(Double(key, absl::ToDoubleSeconds(default_value), min, max, "seconds"));
+}
+
+std::vector<std::string> YamlFields::StringList(absl::string_view key, size_t max_items,
+                                                size_t max_bytes) {
+  std::vector<std::string> out;
+  YAML::Node n = Get(key);
+  if (Absent(n)) return out;
+  if (!n.IsSequence()) {
+    Fail(key, "must be a list of strings");
+    return out;
+  }
+  if (n.size() > max_items) {
+    Fail(key, absl::StrCat("has ", n.size(), " entries; at most ", max_items, " are allowed"));
+    return out;
+  }
+  for (const YAML::Node& item : n) {
+    if (!item.IsScalar()) {
+      Fail(key, "must be a list of strings");
+      return {};
+    }
+    if (item.Scalar().empty() || item.Scalar().size() > max_bytes ||
+        item.Scalar().find('\0') != std::string::npos) {
+      Fail(key, absl::StrCat("entries must be 1..", max_bytes, " bytes without NUL"));
+      return {};
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
 }
 
 std::vector<int64_t> YamlFields::IntList(absl::string_view key, int64_t min, int64_t max) {

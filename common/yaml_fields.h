@@ -38,10 +38,16 @@ class YamlFields {
   std::string String(absl::string_view key, bool required, absl::string_view default_value = "");
   int64_t Int(absl::string_view key, int64_t default_value, int64_t min, int64_t max);
   bool Bool(absl::string_view key, bool default_value);
+  // A number within [min, max]; `unit` (e.g. "days") only words the error.
+  double Double(absl::string_view key, double default_value, double min, double max,
+                absl::string_view unit = "");
   // A duration given as a number of seconds (fractions allowed).
   absl::Duration Seconds(absl::string_view key, absl::Duration default_value, double min,
                          double max);
   std::vector<int64_t> IntList(absl::string_view key, int64_t min, int64_t max);
+  // A list of non-empty strings, each at most max_bytes, at most max_items of them.
+  std::vector<std::string> StringList(absl::string_view key, size_t max_items = 100,
+                                      size_t max_bytes = 1024);
   // A sub-mapping (empty node when absent).
   YAML::Node Map(absl::string_view key);
   // A sequence of mappings (empty when absent).

@@ -14,12 +14,15 @@
 namespace pantau::ctl {
 
 // Runs one command. Returns the exit code: 0 success, 1 the collector failed or is
-// unreachable, 2 usage error. `args` excludes the program name.
+// unreachable, or (status) a CRITICAL finding is open on some site, 2 usage error. `args`
+// excludes the program name.
 int RunCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // Renderings of a status answer (exposed for tests).
 std::string StatusJson(const v1::GetStatusResponse& status);
 std::string StatusTable(const v1::GetStatusResponse& status);
+// Open findings of severity CRITICAL over all sites of the answer.
+int CriticalFindings(const v1::GetStatusResponse& status);
 
 }  // namespace pantau::ctl
 

@@ -1,6 +1,14 @@
 #include "collector/ctl/ctl.h"
 
+#include <memory>
 #include <sstream>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "pantau/v1/operator_service.grpc.pb.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -32,6 +40,43 @@ v1::GetStatusResponse TwoSites() {
   return r;
 }
 
+v1::OpenFinding* AddFinding(v1::SiteStatus* site, const std::string& check,
+                            const std::string& kind, v1::Finding::Severity severity) {
+  v1::OpenFinding* f = site->add_open_findings();
+  f->set_check(check);
+  f->mutable_finding()->set_kind(kind);
+  f->mutable_finding()->set_severity(severity);
+  f->mutable_finding()->set_detail(kind + " found");
+  f->mutable_finding()->set_evidence("slot \"gacor\"");
+  f->set_first_seen_unix_ms(1795500000000);
+  f->set_last_seen_unix_ms(1795600000000);
+  return f;
+}
+
+// TwoSites with a certificate, content age and findings on the first site: an expired,
+// unverified certificate on the second.
+v1::GetStatusResponse WithChecks(v1::Finding::Severity worst) {
+  v1::GetStatusResponse r = TwoSites();
+  v1::SiteStatus* www = r.mutable_sites(0);
+  www->set_tls_checked(true);
+  www->set_tls_verified(true);
+  www->set_tls_days_left_known(true);
+  www->set_tls_days_left(45);
+  www->set_content_age_known(true);
+  www->set_content_age_days(12.75);
+  www->set_content_age_source("wp_json");
+  AddFinding(www, "content", "gambling_spam", worst);
+  AddFinding(www, "cloaking", "cloaking", v1::Finding::WARNING);
+  AddFinding(www, "content", "gambling_spam", v1::Finding::WARNING)
+      ->mutable_finding()
+      ->set_key("2");
+  v1::SiteStatus* sipp = r.mutable_sites(1);
+  sipp->set_tls_checked(true);
+  sipp->set_tls_verified(false);
+  sipp->set_tls_error("certificate has expired");
+  return r;
+}
+
 TEST(StatusJson, HasTheDocumentedFieldsWithNumbersAsNumbers) {
   const std::string json = StatusJson(TwoSites());
   EXPECT_THAT(json, HasSubstr("{\"sites\":[{\"site\":\"pn-contoh-www\",\"url\":\"https://pn-contoh.go.id/\""));
@@ -50,6 +95,96 @@ TEST(StatusTable, ShowsDownSitesWithTheirErrorAndReadableAges) {
   EXPECT_THAT(table, HasSubstr("(Connection refused"));
   EXPECT_THAT(table, HasSubstr("2h"));
   EXPECT_THAT(StatusTable(v1::GetStatusResponse()), HasSubstr("no sites have reported yet"));
+}
+
+TEST(StatusJson, HasCertificateContentAgeAndFindings) {
+  const std::string json = StatusJson(WithChecks(v1::Finding::CRITICAL));
+  EXPECT_THAT(json, HasSubstr("\"tls\":{\"checked\":true,\"days_left\":45,\"verified\":true,"
+                              "\"error\":\"\"}"));
+  EXPECT_THAT(json, HasSubstr("\"tls\":{\"checked\":true,\"days_left\":null,"
+                              "\"verified\":false,\"error\":\"certificate has expired\"}"));
+  EXPECT_THAT(json, HasSubstr("\"content_age_days\":12.75,\"content_age_source\":\"wp_json\""));
+  EXPECT_THAT(json, HasSubstr("\"content_age_days\":null,\"content_age_source\":\"\""));
+  EXPECT_THAT(json, HasSubstr("\"findings\":[{\"check\":\"content\",\"kind\":\"gambling_spam\","
+                              "\"key\":\"\",\"severity\":\"critical\",\"detail\":"
+                              "\"gambling_spam found\",\"evidence\":\"slot \\\"gacor\\\"\","
+                              "\"first_seen_unix_ms\":1795500000000,"
+                              "\"last_seen_unix_ms\":1795600000000}"));
+  EXPECT_THAT(json, HasSubstr("\"findings\":[]"));
+}
+
+TEST(StatusTable, ShowsCertificateContentAgeAndFindingKinds) {
+  const std::string table = StatusTable(WithChecks(v1::Finding::CRITICAL));
+  EXPECT_THAT(table, HasSubstr("CERT"));
+  EXPECT_THAT(table, HasSubstr("CONTENT"));
+  EXPECT_THAT(table, HasSubstr("FINDINGS"));
+  EXPECT_THAT(table, HasSubstr(" 45d "));
+  EXPECT_THAT(table, HasSubstr(" 12d "));
+  // Three findings of two kinds, each kind once.
+  EXPECT_THAT(table, HasSubstr(" 3 gambling_spam,cloaking "));
+  EXPECT_THAT(table, HasSubstr(" invalid "));
+  v1::GetStatusResponse unverified = WithChecks(v1::Finding::WARNING);
+  unverified.mutable_sites(0)->set_tls_verified(false);
+  EXPECT_THAT(StatusTable(unverified), HasSubstr(" 45d! "));
+  // Many kinds are cut to the column's width.
+  v1::GetStatusResponse many = TwoSites();
+  for (const char* kind : {"required_page_missing", "sitemap_injected", "keyword_missing"}) {
+    AddFinding(many.mutable_sites(0), "content", kind, v1::Finding::INFO);
+  }
+  EXPECT_THAT(StatusTable(many), HasSubstr(" 3 required_page_missing,s... "));
+}
+
+TEST(CriticalFindings, CountsOnlyCriticalOnes) {
+  EXPECT_EQ(CriticalFindings(WithChecks(v1::Finding::CRITICAL)), 1);
+  EXPECT_EQ(CriticalFindings(WithChecks(v1::Finding::WARNING)), 0);
+  EXPECT_EQ(CriticalFindings(TwoSites()), 0);
+}
+
+// A collector that answers GetStatus with a fixed response, on a loopback port.
+class FakeOperatorService final : public v1::OperatorService::Service {
+ public:
+  explicit FakeOperatorService(v1::GetStatusResponse response) : response_(std::move(response)) {}
+  grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,
+                         v1::GetStatusResponse* response) override {
+    *response = response_;
+    return grpc::Status::OK;
+  }
+
+ private:
+  const v1::GetStatusResponse response_;
+};
+
+int RunStatusAgainst(const v1::GetStatusResponse& answer, const std::vector<std::string>& extra,
+                     std::string* out_text, std::string* err_text) {
+  FakeOperatorService service(answer);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  EXPECT_NE(server, nullptr);
+  if (server == nullptr) return -1;
+  std::vector<std::string> args = {"--collector", absl::StrCat("127.0.0.1:", port), "--insecure",
+                                   "status"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::ostringstream out, err;
+  const int code = RunCtl(args, out, err);
+  server->Shutdown();
+  *out_text = out.str();
+  *err_text = err.str();
+  return code;
+}
+
+TEST(RunCtl, StatusExitsWithOneWhileACriticalFindingIsOpen) {
+  std::string out, err;
+  EXPECT_EQ(RunStatusAgainst(WithChecks(v1::Finding::CRITICAL), {}, &out, &err), 1);
+  EXPECT_THAT(out, HasSubstr("gambling_spam"));  // the table is still printed
+  EXPECT_THAT(err, HasSubstr("1 critical finding open"));
+  EXPECT_EQ(RunStatusAgainst(WithChecks(v1::Finding::CRITICAL), {"--json"}, &out, &err), 1);
+  EXPECT_THAT(out, HasSubstr("\"severity\":\"critical\""));
+  // Warnings, down sites and bad certificates alone keep exit code 0.
+  EXPECT_EQ(RunStatusAgainst(WithChecks(v1::Finding::WARNING), {}, &out, &err), 0);
+  EXPECT_EQ(err, "");
 }
 
 TEST(RunCtl, UsageErrorsExitWithTwo) {

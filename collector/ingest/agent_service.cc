@@ -46,16 +46,22 @@ grpc::Status AgentServiceImpl::Push(grpc::ServerContext* /*context*/,
     return grpc::Status::OK;
   }
   metrics_.CountPush("ok");
-  double probes = 0, heartbeats = 0;
+  double probes = 0, heartbeats = 0, checks = 0;
   for (const v1::Event& e : request->events()) {
     if (e.has_probe()) ++probes;
     if (e.has_heartbeat()) ++heartbeats;
+    if (e.has_check()) ++checks;
   }
   if (probes > 0) metrics_.CountEvents("probe", probes);
   if (heartbeats > 0) metrics_.CountEvents("heartbeat", heartbeats);
-  for (const auto& [site, p] : NewestProbePerSite(*request)) {
-    metrics_.SetSite(request->court_id(), site, p->up(), p->total_us() / 1e6,
-                     p->started_unix_ms() / 1e3);
+  if (checks > 0) metrics_.CountEvents("check", checks);
+  const std::string& court = request->court_id();
+  for (const auto& [site, p] : NewestHttpProbePerSite(*request)) metrics_.SetSite(court, *p);
+  for (const CheckRun& run : NewestCheckRuns(*request)) {
+    metrics_.SetFindings(court, *run.site, run.check, run.started_unix_ms, *run.findings);
+  }
+  for (const auto& [site, report] : NewestContentAgePerSite(*request)) {
+    metrics_.SetContentAge(court, site, report->started_unix_ms(), report->content_age_days());
   }
   return grpc::Status::OK;
 }

@@ -1,5 +1,8 @@
 #include "collector/ingest/ingest_metrics.h"
 
+#include <set>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 
 namespace pantau::collector {
@@ -31,7 +34,22 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
       site_last_probe_(prometheus::BuildGauge()
                            .Name("pantau_site_last_probe_timestamp_seconds")
                            .Help("Unix time when the site's last probe started")
-                           .Register(registry)) {}
+                           .Register(registry)),
+      site_tls_days_left_(prometheus::BuildGauge()
+                              .Name("pantau_site_tls_days_left")
+                              .Help("Whole days until the certificate of the site's last HTTPS "
+                                    "probe expires (negative once expired)")
+                              .Register(registry)),
+      site_content_age_(prometheus::BuildGauge()
+                            .Name("pantau_site_content_age_days")
+                            .Help("Days since the site's content last changed, from its last "
+                                  "freshness check that could tell")
+                            .Register(registry)),
+      site_open_findings_(prometheus::BuildGauge()
+                              .Name("pantau_site_open_findings")
+                              .Help("Findings of this kind open on the site (in the newest run "
+                                    "of each check)")
+                              .Register(registry)) {}
 
 void IngestMetrics::CountPush(const std::string& result) {
   pushes_.Add({{"result", result}}).Increment();
@@ -41,20 +59,81 @@ void IngestMetrics::CountEvents(const std::string& kind, double n) {
   events_.Add({{"kind", kind}}).Increment(n);
 }
 
-void IngestMetrics::SetSite(const std::string& court_id, const std::string& site, bool up,
-                            double latency_s, double started_unix_s) {
-  {
-    absl::MutexLock lock(&mu_);
-    const std::string key = absl::StrCat(court_id, "\n", site);
-    if (!sites_.contains(key)) {
-      if (sites_.size() >= kMaxSiteSeries) return;
-      sites_.insert(key);
+IngestMetrics::SiteState* IngestMetrics::Site(const std::string& court_id,
+                                              const std::string& site) {
+  const std::string key = absl::StrCat(court_id, "\n", site);
+  auto it = sites_.find(key);
+  if (it == sites_.end()) {
+    if (sites_.size() >= kMaxSiteSeries) return nullptr;
+    it = sites_.emplace(key, SiteState{}).first;
+    it->second.labels = {{"court", court_id}, {"site", site}};
+  }
+  return &it->second;
+}
+
+void IngestMetrics::SetSite(const std::string& court_id, const v1::ProbeResult& probe) {
+  absl::MutexLock lock(&mu_);
+  SiteState* state = Site(court_id, probe.site());
+  if (state == nullptr || probe.started_unix_ms() < state->probe_started_unix_ms) return;
+  state->probe_started_unix_ms = probe.started_unix_ms();
+  site_up_.Add(state->labels).Set(probe.up() ? 1 : 0);
+  site_latency_.Add(state->labels).Set(probe.total_us() / 1e6);
+  site_last_probe_.Add(state->labels).Set(probe.started_unix_ms() / 1e3);
+  prometheus::Gauge& days = site_tls_days_left_.Add(state->labels);
+  if (probe.tls_checked() && probe.tls_days_left_known()) {
+    days.Set(probe.tls_days_left());
+  } else {
+    site_tls_days_left_.Remove(&days);  // a stale expiry is worse than none
+  }
+}
+
+void IngestMetrics::SetFindings(const std::string& court_id, const std::string& site,
+                                const std::string& check, int64_t started_unix_ms,
+                                const google::protobuf::RepeatedPtrField<v1::Finding>& findings) {
+  absl::MutexLock lock(&mu_);
+  SiteState* state = Site(court_id, site);
+  if (state == nullptr) return;
+  auto [it, inserted] = state->checks.try_emplace(check);
+  if (!inserted && started_unix_ms < it->second.first) return;
+  // Distinct (kind, key), as in the database's open set.
+  std::set<std::pair<std::string, std::string>> distinct;
+  for (const v1::Finding& f : findings) distinct.emplace(f.kind(), f.key());
+  std::map<std::string, int> per_kind;
+  for (const auto& [kind, key] : distinct) ++per_kind[kind];
+  // Kept when empty too: its start time guards against an older run arriving later.
+  it->second = {started_unix_ms, std::move(per_kind)};
+
+  std::map<std::string, int> totals;
+  for (const auto& [name, run] : state->checks) {
+    for (const auto& [kind, n] : run.second) totals[kind] += n;
+  }
+  for (auto g = state->finding_gauges.begin(); g != state->finding_gauges.end();) {
+    if (totals.count(g->first) == 0) {
+      site_open_findings_.Remove(g->second);
+      g = state->finding_gauges.erase(g);
+    } else {
+      ++g;
     }
   }
-  const prometheus::Labels labels{{"court", court_id}, {"site", site}};
-  site_up_.Add(labels).Set(up ? 1 : 0);
-  site_latency_.Add(labels).Set(latency_s);
-  site_last_probe_.Add(labels).Set(started_unix_s);
+  for (const auto& [kind, n] : totals) {
+    auto g = state->finding_gauges.find(kind);
+    if (g == state->finding_gauges.end()) {
+      if (state->finding_gauges.size() >= kMaxFindingKindsPerSite) continue;
+      prometheus::Labels labels = state->labels;
+      labels.emplace("kind", kind);
+      g = state->finding_gauges.emplace(kind, &site_open_findings_.Add(labels)).first;
+    }
+    g->second->Set(n);
+  }
+}
+
+void IngestMetrics::SetContentAge(const std::string& court_id, const std::string& site,
+                                  int64_t checked_unix_ms, double content_age_days) {
+  absl::MutexLock lock(&mu_);
+  SiteState* state = Site(court_id, site);
+  if (state == nullptr || checked_unix_ms < state->content_checked_unix_ms) return;
+  state->content_checked_unix_ms = checked_unix_ms;
+  site_content_age_.Add(state->labels).Set(content_age_days);
 }
 
 }  // namespace pantau::collector

@@ -1,10 +1,26 @@
 // Prometheus metrics of the ingest path, built on a registry the caller owns.
+//
+//   IngestMetrics metrics(registry);
+//   metrics.CountPush("ok");
+//   for (const auto& [site, probe] : NewestHttpProbePerSite(request))
+//     metrics.SetSite(request.court_id(), *probe);
+//
+// Per-site gauges (labels court, site):
+//   pantau_site_up, pantau_site_latency_seconds, pantau_site_last_probe_timestamp_seconds,
+//   pantau_site_tls_days_left (only while the newest HTTP probe read a certificate),
+//   pantau_site_content_age_days (newest freshness report that could tell),
+//   pantau_site_open_findings{kind} (open findings of that kind over all checks of the site;
+//     the series goes away when no check reports the kind any more).
+// Each collector sets them from the batches it stores, so behind a load balancer each one
+// exports the sites of the agents it serves; the database holds the complete picture.
 #ifndef PANTAU_COLLECTOR_INGEST_INGEST_METRICS_H_
 #define PANTAU_COLLECTOR_INGEST_INGEST_METRICS_H_
 
+#include <cstdint>
+#include <map>
 #include <string>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 
 #include <prometheus/counter.h>
@@ -13,7 +29,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include "collector/store/store.h"
+#include "pantau/v1/events.pb.h"
 
 namespace pantau::collector {
 
@@ -25,24 +41,55 @@ class IngestMetrics {
   // result: ok, duplicate, invalid, too_large, unavailable, error.
   void CountPush(const std::string& result);
   void ObservePushSeconds(double seconds) { push_seconds_.Observe(seconds); }
+  // kind: probe, heartbeat, check.
   void CountEvents(const std::string& kind, double n);
-  // Per-site gauges from the newest probe of a site. At most kMaxSiteSeries distinct
-  // (court, site) pairs get series: agents choose these labels, and prometheus-cpp never
-  // forgets a series, so an unbounded set would grow the collector's memory without end.
-  void SetSite(const std::string& court_id, const std::string& site, bool up, double latency_s,
-               double started_unix_s);
+
+  // The per-site gauges below exist for at most kMaxSiteSeries distinct (court, site) pairs:
+  // agents choose these labels, and prometheus-cpp keeps a series until it is removed, so an
+  // unbounded set would grow the collector's memory without end. For the same reason a site
+  // has at most kMaxFindingKindsPerSite pantau_site_open_findings series. Each setter ignores
+  // data older than what it already applied for the same site (and check), so an agent's
+  // backlog arriving late does not turn the gauges back.
+
+  // From the newest HTTP probe of a site: up, latency, last probe time, TLS days left.
+  void SetSite(const std::string& court_id, const v1::ProbeResult& probe);
+  // From the newest run of one check on a site (a probe: check = its kind; a check report
+  // that ran): its findings replace those the check reported before.
+  void SetFindings(const std::string& court_id, const std::string& site, const std::string& check,
+                   int64_t started_unix_ms,
+                   const google::protobuf::RepeatedPtrField<v1::Finding>& findings);
+  // From the newest freshness report of a site that knew the content age.
+  void SetContentAge(const std::string& court_id, const std::string& site,
+                     int64_t checked_unix_ms, double content_age_days);
 
   static constexpr size_t kMaxSiteSeries = 20000;
+  static constexpr size_t kMaxFindingKindsPerSite = 32;
 
  private:
+  struct SiteState {
+    prometheus::Labels labels;
+    int64_t probe_started_unix_ms = INT64_MIN;
+    int64_t content_checked_unix_ms = INT64_MIN;
+    // Per check: when its applied run started and its distinct (kind, key) count per kind.
+    std::map<std::string, std::pair<int64_t, std::map<std::string, int>>> checks;
+    // Exported pantau_site_open_findings series, by kind.
+    std::map<std::string, prometheus::Gauge*> finding_gauges;
+  };
+  // The site's state, created on first use; nullptr when the series cap is reached.
+  SiteState* Site(const std::string& court_id, const std::string& site)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   absl::Mutex mu_;
-  absl::flat_hash_set<std::string> sites_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, SiteState> sites_ ABSL_GUARDED_BY(mu_);
   prometheus::Family<prometheus::Counter>& pushes_;
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Histogram& push_seconds_;
   prometheus::Family<prometheus::Gauge>& site_up_;
   prometheus::Family<prometheus::Gauge>& site_latency_;
   prometheus::Family<prometheus::Gauge>& site_last_probe_;
+  prometheus::Family<prometheus::Gauge>& site_tls_days_left_;
+  prometheus::Family<prometheus::Gauge>& site_content_age_;
+  prometheus::Family<prometheus::Gauge>& site_open_findings_;
 };
 
 }  // namespace pantau::collector

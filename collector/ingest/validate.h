@@ -1,4 +1,7 @@
 // Checks a Push request against the collector's limits before anything is stored.
+//
+//   absl::Status valid = ValidatePush(request, config.limits);
+//   if (!valid.ok()) return ToGrpcStatus(valid);  // "event 3: probe.findings[2].kind ..."
 #ifndef PANTAU_COLLECTOR_INGEST_VALIDATE_H_
 #define PANTAU_COLLECTOR_INGEST_VALIDATE_H_
 
@@ -8,11 +11,24 @@
 
 namespace pantau::collector {
 
-// Per-field limits in bytes (the proto comments quote these).
+// Per-field limits in bytes (the proto comments quote these). A string field is also held to
+// IngestLimits::max_string_bytes when that is lower.
 inline constexpr int kMaxCourtIdBytes = 64;
 inline constexpr int kMaxSiteBytes = 128;
 inline constexpr int kMaxErrorBytes = 1024;
 inline constexpr int kMaxVersionBytes = 64;
+inline constexpr int kMaxProbeKindBytes = 16;  // and one of "", "http", "dns", "tcp"
+inline constexpr int kMaxHttpVersionBytes = 8;
+inline constexpr int kMaxTlsIssuerBytes = 512;
+inline constexpr int kMaxDnsAnswers = 64;
+inline constexpr int kMaxDnsAnswerBytes = 128;
+inline constexpr int kMaxCheckBytes = 32;  // [a-z0-9_], at least 1; not http, dns, tcp
+inline constexpr int kMaxFindingKindBytes = 64;  // [a-z0-9_], at least 1
+inline constexpr int kMaxFindingTextBytes = 1024;  // detail and evidence
+inline constexpr int kMaxFindingKeyBytes = 256;
+inline constexpr int kMaxFindings = 100;  // per probe result or check report
+inline constexpr int kMaxContentAgeSourceBytes = 32;
+inline constexpr double kMaxContentAgeDays = 36500;
 
 // OK, or InvalidArgument / ResourceExhausted with a message naming the event and field.
 absl::Status ValidatePush(const v1::PushRequest& request, const IngestLimits& limits);

@@ -1,7 +1,11 @@
 #include "collector/ingest/validate.h"
 
+#include <cmath>
 #include <cstdint>
+#include <fstream>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
@@ -41,6 +45,61 @@ v1::Event HeartbeatEvent(uint64_t id) {
   e.set_observed_unix_ms(1767225600000);
   e.mutable_heartbeat()->set_agent_version("0.1.0");
   e.mutable_heartbeat()->set_spooled_events(3);
+  return e;
+}
+
+v1::Finding MakeFinding(const std::string& kind, const std::string& key) {
+  v1::Finding f;
+  f.set_kind(kind);
+  f.set_key(key);
+  f.set_severity(v1::Finding::WARNING);
+  f.set_detail("redirects to another domain");
+  f.set_evidence("https://slot-gacor.example/");
+  return f;
+}
+
+// An https probe with every field of the TLS/redirect/findings extension set.
+v1::Event TlsProbeEvent(uint64_t id) {
+  v1::Event e = ProbeEvent(id);
+  v1::ProbeResult* p = e.mutable_probe();
+  p->set_probe_kind("http");
+  p->set_http_version("2");
+  p->set_redirect_count(2);
+  p->set_final_url("https://pn-jakartapusat.go.id/beranda");
+  p->set_tls_checked(true);
+  p->set_tls_verified(false);
+  p->set_tls_days_left(-3);
+  p->set_tls_days_left_known(true);
+  p->set_tls_issuer("C=US, O=Let's Encrypt, CN=R11");
+  p->set_tls_error("certificate has expired");
+  *p->add_findings() = MakeFinding("tls_invalid", "");
+  *p->add_findings() = MakeFinding("redirect_offsite", "https://slot-gacor.example/");
+  return e;
+}
+
+v1::Event DnsProbeEvent(uint64_t id) {
+  v1::Event e = ProbeEvent(id);
+  v1::ProbeResult* p = e.mutable_probe();
+  p->set_probe_kind("dns");
+  p->set_url("dns://pn-jakartapusat.go.id");
+  p->add_dns_answers("system=10.0.0.5");
+  p->add_dns_answers("1.1.1.1=203.0.113.7");
+  *p->add_findings() = MakeFinding("dns_mismatch", "1.1.1.1");
+  return e;
+}
+
+v1::Event CheckEvent(uint64_t id) {
+  v1::Event e;
+  e.set_agent_event_id(id);
+  e.set_observed_unix_ms(1767225600000);
+  v1::CheckReport* c = e.mutable_check();
+  c->set_site("pn-jakpus-www");
+  c->set_check("freshness");
+  c->set_started_unix_ms(1767225600000);
+  c->set_content_age_known(true);
+  c->set_content_age_days(12.5);
+  c->set_content_age_source("wp_json");
+  *c->add_findings() = MakeFinding("content_stale", "");
   return e;
 }
 
@@ -282,6 +341,219 @@ TEST(ValidatePush, RejectsTimesOutsideTheYears2000To2200) {
   v1::PushRequest unset = ValidPush();
   unset.mutable_events(0)->set_observed_unix_ms(0);  // not set: allowed
   EXPECT_THAT(ValidatePush(unset, limits), IsOk());
+}
+
+// The extension: TLS, DNS, findings and check reports.
+
+// A valid batch with every new kind of data: an https probe with TLS details and findings, a
+// dns probe, and a freshness report.
+v1::PushRequest ExtendedPush() {
+  v1::PushRequest r = ValidPush();
+  *r.add_events() = TlsProbeEvent(43);
+  *r.add_events() = DnsProbeEvent(44);
+  *r.add_events() = CheckEvent(45);
+  return r;
+}
+
+TEST(ValidatePush, AcceptsProbesWithTlsDnsAndFindingsAndCheckReports) {
+  EXPECT_THAT(ValidatePush(ExtendedPush(), IngestLimits{}), IsOk());
+}
+
+TEST(ValidatePush, AcceptsTheLargestAllowedValuesOfTheNewFields) {
+  v1::PushRequest r = ExtendedPush();
+  v1::ProbeResult* p = r.mutable_events(2)->mutable_probe();
+  p->set_http_version(std::string(kMaxHttpVersionBytes, '1'));
+  p->set_tls_issuer(std::string(kMaxTlsIssuerBytes, 'i'));
+  p->set_tls_error(std::string(kMaxErrorBytes, 'e'));
+  p->set_final_url("https://x/" + std::string(2048 - 10, 'u'));
+  p->clear_findings();
+  for (int i = 0; i < kMaxFindings; ++i) *p->add_findings() = MakeFinding("k", std::to_string(i));
+  v1::Finding* f = p->mutable_findings(0);
+  f->set_kind(std::string(kMaxFindingKindBytes, 'k'));
+  f->set_key(std::string(kMaxFindingKeyBytes, 'y'));
+  f->set_detail(std::string(kMaxFindingTextBytes, 'd'));
+  f->set_evidence(std::string(kMaxFindingTextBytes, 'v'));
+  f->set_severity(v1::Finding::CRITICAL);
+  v1::ProbeResult* dns = r.mutable_events(3)->mutable_probe();
+  dns->clear_dns_answers();
+  for (int i = 0; i < kMaxDnsAnswers; ++i) {
+    dns->add_dns_answers(std::string(kMaxDnsAnswerBytes, 'a'));
+  }
+  v1::CheckReport* c = r.mutable_events(4)->mutable_check();
+  c->set_check(std::string(kMaxCheckBytes, 'c'));
+  c->set_content_age_days(kMaxContentAgeDays);
+  c->set_content_age_source(std::string(kMaxContentAgeSourceBytes, 's'));
+  EXPECT_THAT(ValidatePush(r, IngestLimits{}), IsOk());
+  c->set_content_age_days(0);
+  EXPECT_THAT(ValidatePush(r, IngestLimits{}), IsOk());
+}
+
+TEST(ValidatePush, AcceptsTcpAndEmptyProbeKindsAndAnyAgeWhenTheAgeIsUnknown) {
+  v1::PushRequest r = ExtendedPush();
+  r.mutable_events(3)->mutable_probe()->set_probe_kind("tcp");
+  r.mutable_events(2)->mutable_probe()->set_probe_kind("");
+  v1::CheckReport* c = r.mutable_events(4)->mutable_check();
+  c->set_content_age_known(false);
+  c->set_content_age_days(std::nan(""));  // not looked at
+  EXPECT_THAT(ValidatePush(r, IngestLimits{}), IsOk());
+}
+
+// One way to break a limit: what to change in ExtendedPush() (events 2 = https probe, 3 = dns
+// probe, 4 = freshness report) and what the error must name.
+struct Breakage {
+  const char* name;
+  std::function<void(v1::PushRequest&)> change;
+  const char* event;   // "event N"
+  const char* field;   // the field's name in the message
+};
+
+std::vector<Breakage> Breakages() {
+  auto probe = [](v1::PushRequest& r) { return r.mutable_events(2)->mutable_probe(); };
+  auto dns = [](v1::PushRequest& r) { return r.mutable_events(3)->mutable_probe(); };
+  auto check = [](v1::PushRequest& r) { return r.mutable_events(4)->mutable_check(); };
+  return {
+      {"unknown probe kind", [=](auto& r) { probe(r)->set_probe_kind("icmp"); }, "event 2",
+       "probe.probe_kind"},
+      {"upper-case probe kind", [=](auto& r) { probe(r)->set_probe_kind("HTTP"); }, "event 2",
+       "probe.probe_kind"},
+      {"http_version 9 bytes",
+       [=](auto& r) { probe(r)->set_http_version(std::string(kMaxHttpVersionBytes + 1, '1')); },
+       "event 2", "probe.http_version"},
+      {"negative redirect_count", [=](auto& r) { probe(r)->set_redirect_count(-1); }, "event 2",
+       "probe.redirect_count"},
+      {"final_url over 2048", [=](auto& r) { probe(r)->set_final_url(std::string(2049, 'u')); },
+       "event 2", "probe.final_url"},
+      {"tls_issuer over 512",
+       [=](auto& r) { probe(r)->set_tls_issuer(std::string(kMaxTlsIssuerBytes + 1, 'i')); },
+       "event 2", "probe.tls_issuer"},
+      {"tls_error over 1024",
+       [=](auto& r) { probe(r)->set_tls_error(std::string(kMaxErrorBytes + 1, 'e')); }, "event 2",
+       "probe.tls_error"},
+      {"NUL in tls_error", [=](auto& r) { probe(r)->set_tls_error(std::string("bad\0cert", 8)); },
+       "event 2", "probe.tls_error contains a NUL"},
+      {"65 dns answers",
+       [=](auto& r) {
+         for (int i = 0; i < kMaxDnsAnswers; ++i) dns(r)->add_dns_answers("x=1.2.3.4");
+       },
+       "event 3", "probe.dns_answers has 66 entries"},
+      {"dns answer over 128",
+       [=](auto& r) { dns(r)->set_dns_answers(1, std::string(kMaxDnsAnswerBytes + 1, 'a')); },
+       "event 3", "probe.dns_answers[1]"},
+      {"NUL in dns answer", [=](auto& r) { dns(r)->set_dns_answers(0, std::string("a=\0", 3)); },
+       "event 3", "probe.dns_answers[0] contains a NUL"},
+      {"101 probe findings",
+       [=](auto& r) {
+         for (int i = 0; i < kMaxFindings - 1; ++i) {
+           *probe(r)->add_findings() = MakeFinding("k", "");
+         }
+       },
+       "event 2", "probe.findings has 101 entries"},
+      {"empty finding kind", [=](auto& r) { probe(r)->mutable_findings(1)->set_kind(""); },
+       "event 2", "probe.findings[1].kind"},
+      {"finding kind with upper case",
+       [=](auto& r) { probe(r)->mutable_findings(1)->set_kind("Cloaking"); }, "event 2",
+       "probe.findings[1].kind"},
+      {"finding kind with a dash",
+       [=](auto& r) { dns(r)->mutable_findings(0)->set_kind("dns-mismatch"); }, "event 3",
+       "probe.findings[0].kind"},
+      {"finding kind over 64",
+       [=](auto& r) {
+         probe(r)->mutable_findings(0)->set_kind(std::string(kMaxFindingKindBytes + 1, 'k'));
+       },
+       "event 2", "probe.findings[0].kind"},
+      {"unknown severity",
+       [=](auto& r) {
+         probe(r)->mutable_findings(0)->set_severity(static_cast<v1::Finding::Severity>(7));
+       },
+       "event 2", "probe.findings[0].severity 7"},
+      {"finding detail over 1024",
+       [=](auto& r) {
+         check(r)->mutable_findings(0)->set_detail(std::string(kMaxFindingTextBytes + 1, 'd'));
+       },
+       "event 4", "check.findings[0].detail"},
+      {"finding evidence over 1024",
+       [=](auto& r) {
+         check(r)->mutable_findings(0)->set_evidence(std::string(kMaxFindingTextBytes + 1, 'v'));
+       },
+       "event 4", "check.findings[0].evidence"},
+      {"finding key over 256",
+       [=](auto& r) {
+         check(r)->mutable_findings(0)->set_key(std::string(kMaxFindingKeyBytes + 1, 'y'));
+       },
+       "event 4", "check.findings[0].key"},
+      {"NUL in finding detail",
+       [=](auto& r) { check(r)->mutable_findings(0)->set_detail(std::string("a\0b", 3)); },
+       "event 4", "check.findings[0].detail contains a NUL"},
+      {"101 report findings",
+       [=](auto& r) {
+         for (int i = 0; i < kMaxFindings; ++i) *check(r)->add_findings() = MakeFinding("k", "");
+       },
+       "event 4", "check.findings has 101 entries"},
+      {"empty check site", [=](auto& r) { check(r)->set_site(""); }, "event 4", "check.site"},
+      {"check site over 128",
+       [=](auto& r) { check(r)->set_site(std::string(kMaxSiteBytes + 1, 's')); }, "event 4",
+       "check.site"},
+      {"empty check name", [=](auto& r) { check(r)->set_check(""); }, "event 4", "check.check"},
+      {"check name with a space", [=](auto& r) { check(r)->set_check("required pages"); },
+       "event 4", "check.check"},
+      {"check name over 32",
+       [=](auto& r) { check(r)->set_check(std::string(kMaxCheckBytes + 1, 'c')); }, "event 4",
+       "check.check"},
+      {"check named like a probe kind", [=](auto& r) { check(r)->set_check("dns"); }, "event 4",
+       "check.check \"dns\" is reserved"},
+      {"check without start time", [=](auto& r) { check(r)->set_started_unix_ms(0); }, "event 4",
+       "check.started_unix_ms"},
+      {"check error over 1024",
+       [=](auto& r) { check(r)->set_error(std::string(kMaxErrorBytes + 1, 'e')); }, "event 4",
+       "check.error"},
+      {"NaN content age", [=](auto& r) { check(r)->set_content_age_days(std::nan("")); }, "event 4",
+       "check.content_age_days"},
+      {"infinite content age", [=](auto& r) { check(r)->set_content_age_days(HUGE_VAL); },
+       "event 4", "check.content_age_days"},
+      {"negative content age", [=](auto& r) { check(r)->set_content_age_days(-0.5); }, "event 4",
+       "check.content_age_days"},
+      {"content age over 100 years",
+       [=](auto& r) { check(r)->set_content_age_days(kMaxContentAgeDays + 1); }, "event 4",
+       "check.content_age_days"},
+      {"content age source over 32",
+       [=](auto& r) {
+         check(r)->set_content_age_source(std::string(kMaxContentAgeSourceBytes + 1, 's'));
+       },
+       "event 4", "check.content_age_source"},
+  };
+}
+
+TEST(ValidatePush, RejectsEveryBrokenLimitOfTheNewFieldsNamingEventAndField) {
+  for (const Breakage& b : Breakages()) {
+    SCOPED_TRACE(b.name);
+    v1::PushRequest r = ExtendedPush();
+    b.change(r);
+    EXPECT_THAT(ValidatePush(r, IngestLimits{}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr(b.event), HasSubstr(b.field))));
+  }
+}
+
+TEST(ValidatePush, AppliesALowerStringLimitToFindingTexts) {
+  IngestLimits limits;
+  limits.max_string_bytes = 128;
+  v1::PushRequest r = ExtendedPush();
+  r.mutable_events(4)->mutable_check()->mutable_findings(0)->set_detail(std::string(129, 'd'));
+  EXPECT_THAT(ValidatePush(r, limits),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("check.findings[0].detail"), HasSubstr("limit is 128"))));
+}
+
+TEST(ValidatePush, TheFuzzSeedWithChecksIsAValidPush) {
+  // Keeps the seed useful: mutations of a valid batch reach every check above.
+  std::ifstream in(std::string(PANTAU_SOURCE_DIR) + "/tests/fuzz/corpus/push/checks.bin",
+                   std::ios::binary);
+  ASSERT_TRUE(in.good());
+  v1::PushRequest r;
+  ASSERT_TRUE(r.ParseFromIstream(&in));
+  EXPECT_EQ(r.events_size(), 5);
+  EXPECT_TRUE(r.events(2).has_check());
+  EXPECT_THAT(ValidatePush(r, IngestLimits{}), IsOk());
 }
 
 }  // namespace

@@ -33,6 +33,25 @@ grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* /*context*/,
     out->set_last_probe_unix_ms(absl::ToUnixMillis(s.started_at));
     out->set_last_probe_age_seconds(
         std::max<int64_t>(0, absl::ToInt64Seconds(now - s.started_at)));
+    out->set_tls_checked(s.tls_checked);
+    out->set_tls_verified(s.tls_verified);
+    out->set_tls_error(s.tls_error);
+    if (s.tls_days_left.has_value()) {
+      out->set_tls_days_left_known(true);
+      out->set_tls_days_left(*s.tls_days_left);
+    }
+    if (s.content_age_days.has_value()) {
+      out->set_content_age_known(true);
+      out->set_content_age_days(*s.content_age_days);
+      out->set_content_age_source(s.content_age_source);
+    }
+    for (const OpenFinding& f : s.open_findings) {  // already most severe first
+      v1::OpenFinding* o = out->add_open_findings();
+      o->set_check(f.check);
+      *o->mutable_finding() = f.finding;
+      o->set_first_seen_unix_ms(absl::ToUnixMillis(f.first_seen));
+      o->set_last_seen_unix_ms(absl::ToUnixMillis(f.last_seen));
+    }
   }
   return grpc::Status::OK;
 }

@@ -9,6 +9,22 @@ std::string PgTime(int64_t unix_ms) {
                           absl::UTCTimeZone());
 }
 
+std::string PgTextArray(const google::protobuf::RepeatedPtrField<std::string>& values) {
+  // Every element quoted, so empty strings, commas, braces and the word NULL stay text.
+  std::string out = "{";
+  for (int i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 void PrepareStatements(pqxx::connection& conn) {
   // Creates the agent on first contact and locks its row for the rest of the transaction, so
   // two collectors handling the same agent serialise here.
@@ -27,20 +43,98 @@ void PrepareStatements(pqxx::connection& conn) {
                "agent_version, spooled_events, dropped_events) VALUES ($1, $2, $3, $4, $5, $6, $7)");
   conn.prepare("upsert_latest",
                "INSERT INTO site_latest AS l (court_id, site, agent_id, url, up, http_status, "
-               "total_us, error, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+               "total_us, error, started_at, http_version, final_url, tls_checked, tls_verified, "
+               "tls_days_left, tls_issuer, tls_error) "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
                "ON CONFLICT (court_id, site) DO UPDATE SET agent_id = EXCLUDED.agent_id, "
                "url = EXCLUDED.url, up = EXCLUDED.up, http_status = EXCLUDED.http_status, "
                "total_us = EXCLUDED.total_us, error = EXCLUDED.error, "
-               "started_at = EXCLUDED.started_at "
+               "started_at = EXCLUDED.started_at, http_version = EXCLUDED.http_version, "
+               "final_url = EXCLUDED.final_url, tls_checked = EXCLUDED.tls_checked, "
+               "tls_verified = EXCLUDED.tls_verified, tls_days_left = EXCLUDED.tls_days_left, "
+               "tls_issuer = EXCLUDED.tls_issuer, tls_error = EXCLUDED.tls_error "
                "WHERE l.started_at <= EXCLUDED.started_at");
+  conn.prepare("upsert_probe_latest",
+               "INSERT INTO site_probe_latest AS l (court_id, site, probe_kind, agent_id, url, up, "
+               "error, total_us, dns_answers, started_at) "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+               "ON CONFLICT (court_id, site, probe_kind) DO UPDATE SET "
+               "agent_id = EXCLUDED.agent_id, url = EXCLUDED.url, up = EXCLUDED.up, "
+               "error = EXCLUDED.error, total_us = EXCLUDED.total_us, "
+               "dns_answers = EXCLUDED.dns_answers, started_at = EXCLUDED.started_at "
+               "WHERE l.started_at <= EXCLUDED.started_at");
+  conn.prepare("upsert_content",
+               "INSERT INTO site_content AS c (court_id, site, content_age_days, "
+               "content_age_source, checked_at) VALUES ($1, $2, $3, $4, $5) "
+               "ON CONFLICT (court_id, site) DO UPDATE SET "
+               "content_age_days = EXCLUDED.content_age_days, "
+               "content_age_source = EXCLUDED.content_age_source, "
+               "checked_at = EXCLUDED.checked_at "
+               "WHERE c.checked_at <= EXCLUDED.checked_at");
+  // Data-modifying CTEs all see the table as it was before the statement; the DELETE and the
+  // INSERT touch disjoint rows of open_findings (absent vs present (kind, key)), so that is
+  // what we want. `applied` holds only the runs that won against site_check_state. Each run
+  // carries its own findings (and their "kind/key" names, kind having no '/'), so no join
+  // between the batch's findings and its runs is needed: the planner knows nothing of the
+  // sizes of JSON input, and a nested loop over 50,000 x 50,000 rows would take minutes.
+  conn.prepare(
+      "apply_findings",
+      "WITH runs AS ("
+      "  SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(site text, check_name text, "
+      "    started_at timestamptz, keys text[], findings jsonb)), "
+      "applied AS ("
+      "  INSERT INTO site_check_state AS s (court_id, site, check_name, last_started_at) "
+      "  SELECT $1, site, check_name, started_at FROM runs "
+      "  ON CONFLICT (court_id, site, check_name) DO UPDATE "
+      "    SET last_started_at = EXCLUDED.last_started_at "
+      "    WHERE s.last_started_at <= EXCLUDED.last_started_at "
+      "  RETURNING s.site, s.check_name, s.last_started_at), "
+      "todo AS ("
+      "  SELECT r.site, r.check_name, a.last_started_at, r.keys, r.findings "
+      "  FROM applied a JOIN runs r ON r.site = a.site AND r.check_name = a.check_name), "
+      "closed AS ("
+      "  DELETE FROM open_findings o USING todo t "
+      "  WHERE o.court_id = $1 AND o.site = t.site AND o.check_name = t.check_name "
+      "    AND NOT (o.kind || '/' || o.key = ANY (t.keys)) "
+      "  RETURNING 1), "
+      "opened AS ("
+      "  INSERT INTO open_findings AS o (court_id, site, check_name, kind, key, severity, "
+      "    detail, evidence, first_seen, last_seen) "
+      "  SELECT $1, t.site, t.check_name, f.kind, f.key, f.severity, f.detail, f.evidence, "
+      "    t.last_started_at, t.last_started_at "
+      "  FROM todo t, jsonb_to_recordset(t.findings) AS f(kind text, key text, "
+      "    severity smallint, detail text, evidence text) "
+      "  ON CONFLICT (court_id, site, check_name, kind, key) DO UPDATE SET "
+      "    severity = EXCLUDED.severity, detail = EXCLUDED.detail, "
+      "    evidence = EXCLUDED.evidence, last_seen = EXCLUDED.last_seen "
+      "  RETURNING 1) "
+      "SELECT (SELECT count(*) FROM applied), (SELECT count(*) FROM closed), "
+      "  (SELECT count(*) FROM opened)");
 }
 
 const std::vector<std::string>& ProbeColumns() {
   static const std::vector<std::string> kColumns = {
-      "court_id", "agent_id",   "agent_event_id", "batch_seq",     "site",
-      "url",      "started_at", "up",             "http_status",   "dns_us",
-      "connect_us", "tls_us",   "first_byte_us",  "total_us",      "body_bytes",
-      "error"};
+      "court_id",     "agent_id",     "agent_event_id", "batch_seq",      "site",
+      "url",          "started_at",   "up",             "http_status",    "dns_us",
+      "connect_us",   "tls_us",       "first_byte_us",  "total_us",       "body_bytes",
+      "error",        "probe_kind",   "http_version",   "redirect_count", "final_url",
+      "tls_checked",  "tls_verified", "tls_days_left",  "tls_issuer",     "tls_error",
+      "dns_answers"};
+  return kColumns;
+}
+
+const std::vector<std::string>& CheckReportColumns() {
+  static const std::vector<std::string> kColumns = {
+      "court_id",   "agent_id", "agent_event_id", "batch_seq",        "site",
+      "check_name", "started_at", "error",        "findings_count",   "content_age_days",
+      "content_age_source"};
+  return kColumns;
+}
+
+const std::vector<std::string>& FindingColumns() {
+  static const std::vector<std::string> kColumns = {
+      "court_id", "agent_id", "agent_event_id", "site",     "check_name", "kind",
+      "severity", "key",      "detail",         "evidence", "observed_at"};
   return kColumns;
 }
 

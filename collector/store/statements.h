@@ -1,5 +1,5 @@
 // The SQL of batch storage, in one place: the prepared statements Store::StoreBatch runs around
-// its COPY, the COPY's column list and the timestamp text it writes. The ingest benchmark
+// its COPYs, the COPYs' column lists and the value encodings they write. The ingest benchmark
 // (tests/bench) runs the same pieces over plain libpq, so it measures exactly what the
 // collector does.
 #ifndef PANTAU_COLLECTOR_STORE_STATEMENTS_H_
@@ -11,17 +11,43 @@
 
 #include <pqxx/pqxx>
 
+#include "google/protobuf/repeated_ptr_field.h"
+
 namespace pantau::collector {
 
-// Prepares lock_agent, advance_agent, heartbeat, insert_heartbeat and upsert_latest on `conn`.
+// Prepares on `conn`:
+//   lock_agent(agent_id, court_id) -> last_seq      advance_agent(agent_id, seq, court_id)
+//   heartbeat(agent_id, version, spooled, dropped)   insert_heartbeat(court, agent, event id,
+//                                                      observed_at, version, spooled, dropped)
+//   upsert_latest(court, site, agent, url, up, http_status, total_us, error, started_at,
+//                 http_version, final_url, tls_checked, tls_verified, tls_days_left (NULL when
+//                 unknown), tls_issuer, tls_error)            -- http probes; newest wins
+//   upsert_probe_latest(court, site, probe_kind, agent, url, up, error, total_us,
+//                       dns_answers (array literal), started_at)  -- dns/tcp; newest wins
+//   upsert_content(court, site, age_days, source, checked_at)   -- newest wins
+//   apply_findings(court, runs) -> (runs applied, findings closed, findings open or updated)
+//       runs: JSON [{"site", "check_name", "started_at", "keys": ["kind/key", ...],
+//                    "findings": [{"kind", "key", "severity", "detail", "evidence"}]}],
+//             one per (site, check), (kind, key) distinct within a run.
+//     For each run not older than site_check_state's last_started_at of its (site, check),
+//     moves that forward and makes open_findings of the (site, check) equal the run's
+//     findings: new ones open with first_seen = last_seen = started_at, present ones keep
+//     first_seen and move last_seen, absent ones are deleted. One statement for the batch.
 // Throws what libpqxx throws.
 void PrepareStatements(pqxx::connection& conn);
 
 // Columns of probe_results that the COPY fills, in order.
 const std::vector<std::string>& ProbeColumns();
+// Columns of check_reports that the COPY fills, in order.
+const std::vector<std::string>& CheckReportColumns();
+// Columns of findings (the history) that the COPY fills, in order.
+const std::vector<std::string>& FindingColumns();
 
 // Text form PostgreSQL parses as timestamptz, to the microsecond (UTC).
 std::string PgTime(int64_t unix_ms);
+
+// Text form PostgreSQL parses as text[]: {"a","b \"quoted\""}; {} when empty.
+std::string PgTextArray(const google::protobuf::RepeatedPtrField<std::string>& values);
 
 }  // namespace pantau::collector
 

@@ -1,7 +1,9 @@
 #include "collector/store/store.h"
 
+#include <algorithm>
 #include <map>
 #include <tuple>
+#include <utility>
 
 #include <pqxx/pqxx>
 
@@ -10,18 +12,123 @@
 #include "collector/store/migrations.h"
 #include "collector/store/pg_pool.h"
 #include "collector/store/statements.h"
+#include "common/json_writer.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 
 namespace pantau::collector {
+namespace {
 
-std::map<std::string, const v1::ProbeResult*> NewestProbePerSite(const v1::PushRequest& request) {
-  std::map<std::string, const v1::ProbeResult*> newest;
+// Newest probe per (site, probe kind); of equal start times the later event wins.
+std::map<std::pair<std::string, std::string>, const v1::ProbeResult*> NewestProbePerSiteAndKind(
+    const v1::PushRequest& request) {
+  std::map<std::pair<std::string, std::string>, const v1::ProbeResult*> newest;
   for (const v1::Event& e : request.events()) {
     if (!e.has_probe()) continue;
-    const v1::ProbeResult*& slot = newest[e.probe().site()];
+    const v1::ProbeResult*& slot = newest[{e.probe().site(), ProbeKindOf(e.probe())}];
     if (slot == nullptr || slot->started_unix_ms() <= e.probe().started_unix_ms()) {
       slot = &e.probe();
+    }
+  }
+  return newest;
+}
+
+// The findings of a run with one entry per (kind, key): a report that names the same (kind,
+// key) twice is an agent bug, and would make one statement update a row twice. The most
+// severe (then the first) copy stays. Sorted by (kind, key).
+std::vector<const v1::Finding*> DistinctFindings(
+    const google::protobuf::RepeatedPtrField<v1::Finding>& findings) {
+  std::map<std::pair<std::string, std::string>, const v1::Finding*> by_key;
+  for (const v1::Finding& f : findings) {
+    const v1::Finding*& slot = by_key[{f.kind(), f.key()}];
+    if (slot == nullptr || slot->severity() < f.severity()) slot = &f;
+  }
+  std::vector<const v1::Finding*> out;
+  out.reserve(by_key.size());
+  for (const auto& [key, f] : by_key) out.push_back(f);
+  return out;
+}
+
+// The JSON argument of apply_findings (see statements.h).
+std::string ApplyFindingsArgument(const std::vector<CheckRun>& runs) {
+  JsonWriter w;
+  w.BeginArray();
+  for (const CheckRun& run : runs) {
+    const std::vector<const v1::Finding*> findings = DistinctFindings(*run.findings);
+    w.BeginObject()
+        .Key("site").String(*run.site)
+        .Key("check_name").String(run.check)
+        .Key("started_at").String(PgTime(run.started_unix_ms));
+    w.Key("keys").BeginArray();
+    for (const v1::Finding* f : findings) w.String(absl::StrCat(f->kind(), "/", f->key()));
+    w.EndArray().Key("findings").BeginArray();
+    for (const v1::Finding* f : findings) {
+      w.BeginObject()
+          .Key("kind").String(f->kind())
+          .Key("key").String(f->key())
+          .Key("severity").Int(f->severity())
+          .Key("detail").String(f->detail())
+          .Key("evidence").String(f->evidence())
+          .EndObject();
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray();
+  return w.str();
+}
+
+std::optional<int> TlsDaysLeft(const v1::ProbeResult& p) {
+  if (!p.tls_checked() || !p.tls_days_left_known()) return std::nullopt;
+  return p.tls_days_left();
+}
+
+}  // namespace
+
+std::string ProbeKindOf(const v1::ProbeResult& probe) {
+  return probe.probe_kind().empty() ? "http" : probe.probe_kind();
+}
+
+std::map<std::string, const v1::ProbeResult*> NewestHttpProbePerSite(
+    const v1::PushRequest& request) {
+  std::map<std::string, const v1::ProbeResult*> newest;
+  for (const auto& [site_kind, probe] : NewestProbePerSiteAndKind(request)) {
+    if (site_kind.second == "http") newest[site_kind.first] = probe;
+  }
+  return newest;
+}
+
+std::vector<CheckRun> NewestCheckRuns(const v1::PushRequest& request) {
+  std::map<std::pair<std::string, std::string>, CheckRun> newest;
+  auto offer = [&newest](const std::string& site, std::string check, int64_t started_unix_ms,
+                         const google::protobuf::RepeatedPtrField<v1::Finding>& findings) {
+    CheckRun& slot = newest[{site, check}];
+    if (slot.site == nullptr || slot.started_unix_ms <= started_unix_ms) {
+      slot = CheckRun{&site, std::move(check), started_unix_ms, &findings};
+    }
+  };
+  for (const v1::Event& e : request.events()) {
+    if (e.has_probe()) {
+      offer(e.probe().site(), ProbeKindOf(e.probe()), e.probe().started_unix_ms(),
+            e.probe().findings());
+    } else if (e.has_check() && e.check().error().empty()) {
+      offer(e.check().site(), e.check().check(), e.check().started_unix_ms(),
+            e.check().findings());
+    }
+  }
+  std::vector<CheckRun> out;
+  out.reserve(newest.size());
+  for (auto& [key, run] : newest) out.push_back(std::move(run));
+  return out;
+}
+
+std::map<std::string, const v1::CheckReport*> NewestContentAgePerSite(
+    const v1::PushRequest& request) {
+  std::map<std::string, const v1::CheckReport*> newest;
+  for (const v1::Event& e : request.events()) {
+    if (!e.has_check() || !e.check().error().empty() || !e.check().content_age_known()) continue;
+    const v1::CheckReport*& slot = newest[e.check().site()];
+    if (slot == nullptr || slot->started_unix_ms() <= e.check().started_unix_ms()) {
+      slot = &e.check();
     }
   }
   return newest;
@@ -62,43 +169,104 @@ absl::StatusOr<BatchOutcome> Store::StoreBatchOnce(const v1::PushRequest& reques
       return BatchOutcome{last_seq, /*duplicate=*/request.batch_seq() != 0};
     }
 
-    const std::map<std::string, const v1::ProbeResult*> newest = NewestProbePerSite(request);
+    const std::string& court = request.court_id();
+    const std::string& agent = request.agent_id();
+    const int64_t batch_seq = static_cast<int64_t>(request.batch_seq());
     const v1::Heartbeat* heartbeat = nullptr;
+    bool any_probe = false, any_check = false, any_finding = false;
     for (const v1::Event& e : request.events()) {
+      any_probe |= e.has_probe();
+      any_check |= e.has_check();
+      any_finding |= (e.has_probe() && e.probe().findings_size() > 0) ||
+                     (e.has_check() && e.check().findings_size() > 0);
       if (!e.has_heartbeat()) continue;
       heartbeat = &e.heartbeat();
       // Rare (one a minute per agent): a plain INSERT is fine.
-      txn.exec_prepared("insert_heartbeat", request.court_id(), request.agent_id(),
+      txn.exec_prepared("insert_heartbeat", court, agent,
                         static_cast<int64_t>(e.agent_event_id()), PgTime(e.observed_unix_ms()),
                         heartbeat->agent_version(), heartbeat->spooled_events(),
                         heartbeat->dropped_events());
     }
-    if (!newest.empty()) {
+    if (any_probe) {
       pqxx::stream_to copy(txn, "probe_results", ProbeColumns());
       for (const v1::Event& e : request.events()) {
         if (!e.has_probe()) continue;
         const v1::ProbeResult& p = e.probe();
-        copy << std::make_tuple(request.court_id(), request.agent_id(),
-                                static_cast<int64_t>(e.agent_event_id()),
-                                static_cast<int64_t>(request.batch_seq()), p.site(), p.url(),
-                                PgTime(p.started_unix_ms()), p.up(), p.http_status(), p.dns_us(),
-                                p.connect_us(), p.tls_us(), p.first_byte_us(), p.total_us(),
-                                p.body_bytes(), p.error());
+        copy << std::make_tuple(court, agent, static_cast<int64_t>(e.agent_event_id()),
+                                batch_seq, p.site(), p.url(), PgTime(p.started_unix_ms()), p.up(),
+                                p.http_status(), p.dns_us(), p.connect_us(), p.tls_us(),
+                                p.first_byte_us(), p.total_us(), p.body_bytes(), p.error(),
+                                ProbeKindOf(p), p.http_version(), p.redirect_count(),
+                                p.final_url(), p.tls_checked(), p.tls_verified(), TlsDaysLeft(p),
+                                p.tls_issuer(), p.tls_error(), PgTextArray(p.dns_answers()));
       }
       copy.complete();
-      for (const auto& [site, probe] : newest) {
-        const v1::ProbeResult& p = *probe;
-        txn.exec_prepared("upsert_latest", request.court_id(), site, request.agent_id(), p.url(),
-                          p.up(), p.http_status(), p.total_us(), p.error(),
-                          PgTime(p.started_unix_ms()));
+    }
+    if (any_check) {
+      pqxx::stream_to copy(txn, "check_reports", CheckReportColumns());
+      for (const v1::Event& e : request.events()) {
+        if (!e.has_check()) continue;
+        const v1::CheckReport& c = e.check();
+        std::optional<double> age;
+        if (c.content_age_known()) age = c.content_age_days();
+        copy << std::make_tuple(court, agent, static_cast<int64_t>(e.agent_event_id()),
+                                batch_seq, c.site(), c.check(), PgTime(c.started_unix_ms()),
+                                c.error(), c.findings_size(), age, c.content_age_source());
+      }
+      copy.complete();
+    }
+    if (any_finding) {
+      pqxx::stream_to copy(txn, "findings", FindingColumns());
+      auto write = [&](const v1::Event& e, const std::string& site, const std::string& check,
+                       int64_t started_unix_ms,
+                       const google::protobuf::RepeatedPtrField<v1::Finding>& findings) {
+        const std::string observed_at = PgTime(started_unix_ms);
+        for (const v1::Finding& f : findings) {
+          copy << std::make_tuple(court, agent, static_cast<int64_t>(e.agent_event_id()), site,
+                                  check, f.kind(), static_cast<int>(f.severity()), f.key(),
+                                  f.detail(), f.evidence(), observed_at);
+        }
+      };
+      for (const v1::Event& e : request.events()) {
+        if (e.has_probe()) {
+          write(e, e.probe().site(), ProbeKindOf(e.probe()), e.probe().started_unix_ms(),
+                e.probe().findings());
+        } else if (e.has_check()) {
+          write(e, e.check().site(), e.check().check(), e.check().started_unix_ms(),
+                e.check().findings());
+        }
+      }
+      copy.complete();
+    }
+    // One statement per site (or site and probe kind) below: bounded by the sites an agent
+    // watches, not by the events in the batch.
+    for (const auto& [site_kind, probe] : NewestProbePerSiteAndKind(request)) {
+      const v1::ProbeResult& p = *probe;
+      if (site_kind.second == "http") {
+        txn.exec_prepared("upsert_latest", court, p.site(), agent, p.url(), p.up(),
+                          p.http_status(), p.total_us(), p.error(), PgTime(p.started_unix_ms()),
+                          p.http_version(), p.final_url(), p.tls_checked(), p.tls_verified(),
+                          TlsDaysLeft(p), p.tls_issuer(), p.tls_error());
+      } else {
+        txn.exec_prepared("upsert_probe_latest", court, p.site(), site_kind.second, agent,
+                          p.url(), p.up(), p.error(), p.total_us(),
+                          PgTextArray(p.dns_answers()), PgTime(p.started_unix_ms()));
       }
     }
+    const std::vector<CheckRun> runs = NewestCheckRuns(request);
+    if (!runs.empty()) {
+      // Every finding of the batch's newest runs in one statement.
+      txn.exec_prepared("apply_findings", court, ApplyFindingsArgument(runs));
+    }
+    for (const auto& [site, report] : NewestContentAgePerSite(request)) {
+      txn.exec_prepared("upsert_content", court, site, report->content_age_days(),
+                        report->content_age_source(), PgTime(report->started_unix_ms()));
+    }
     if (heartbeat != nullptr) {
-      txn.exec_prepared("heartbeat", request.agent_id(), heartbeat->agent_version(),
+      txn.exec_prepared("heartbeat", agent, heartbeat->agent_version(),
                         heartbeat->spooled_events(), heartbeat->dropped_events());
     }
-    txn.exec_prepared("advance_agent", request.agent_id(),
-                      static_cast<int64_t>(request.batch_seq()), request.court_id());
+    txn.exec_prepared("advance_agent", agent, batch_seq, court);
     txn.commit();
     return BatchOutcome{request.batch_seq(), false};
   } catch (const std::exception& e) {
@@ -110,14 +278,20 @@ absl::StatusOr<BatchOutcome> Store::StoreBatchOnce(const v1::PushRequest& reques
 absl::StatusOr<std::vector<SiteLatest>> Store::LatestBySite(const std::string& court_id) {
   PANTAU_ASSIGN_OR_RETURN(PgPool::Lease lease, pool_->Acquire());
   try {
-    pqxx::read_transaction txn(lease.conn());
+    // One snapshot for both queries, so the findings belong to the sites listed.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn(lease.conn());
     pqxx::result rows = txn.exec_params(
-        "SELECT court_id, site, agent_id, url, up, http_status, total_us, error, "
-        "(extract(epoch from started_at) * 1000000)::bigint "
-        "FROM site_latest WHERE $1 = '' OR court_id = $1 ORDER BY court_id, site",
+        "SELECT l.court_id, l.site, l.agent_id, l.url, l.up, l.http_status, l.total_us, "
+        "l.error, (extract(epoch from l.started_at) * 1000000)::bigint, l.tls_checked, "
+        "l.tls_verified, l.tls_days_left, l.tls_issuer, l.tls_error, c.content_age_days, "
+        "coalesce(c.content_age_source, '') "
+        "FROM site_latest l LEFT JOIN site_content c "
+        "  ON c.court_id = l.court_id AND c.site = l.site "
+        "WHERE $1 = '' OR l.court_id = $1 ORDER BY l.court_id, l.site",
         court_id);
     std::vector<SiteLatest> out;
     out.reserve(rows.size());
+    std::map<std::pair<std::string, std::string>, size_t> index;
     for (const pqxx::row& r : rows) {
       SiteLatest s;
       s.court_id = r[0].as<std::string>();
@@ -129,8 +303,41 @@ absl::StatusOr<std::vector<SiteLatest>> Store::LatestBySite(const std::string& c
       s.total_us = r[6].as<int64_t>();
       s.error = r[7].as<std::string>();
       s.started_at = absl::FromUnixMicros(r[8].as<int64_t>());
+      s.tls_checked = r[9].as<bool>();
+      s.tls_verified = r[10].as<bool>();
+      if (!r[11].is_null()) s.tls_days_left = r[11].as<int>();
+      s.tls_issuer = r[12].as<std::string>();
+      s.tls_error = r[13].as<std::string>();
+      if (!r[14].is_null()) s.content_age_days = r[14].as<double>();
+      s.content_age_source = r[15].as<std::string>();
+      index[{s.court_id, s.site}] = out.size();
       out.push_back(std::move(s));
     }
+    pqxx::result findings = txn.exec_params(
+        "SELECT court_id, site, check_name, kind, key, severity, detail, evidence, "
+        "(extract(epoch from first_seen) * 1000000)::bigint, "
+        "(extract(epoch from last_seen) * 1000000)::bigint "
+        "FROM open_findings WHERE $1 = '' OR court_id = $1 "
+        "ORDER BY court_id, site, severity DESC, kind, check_name, key",
+        court_id);
+    for (const pqxx::row& r : findings) {
+      auto it = index.find({r[0].as<std::string>(), r[1].as<std::string>()});
+      if (it == index.end()) continue;  // a site without an HTTP probe: not listed
+      OpenFinding f;
+      f.check = r[2].as<std::string>();
+      f.finding.set_kind(r[3].as<std::string>());
+      f.finding.set_key(r[4].as<std::string>());
+      const int severity = r[5].as<int>();
+      f.finding.set_severity(v1::Finding::Severity_IsValid(severity)
+                                 ? static_cast<v1::Finding::Severity>(severity)
+                                 : v1::Finding::SEVERITY_UNSPECIFIED);
+      f.finding.set_detail(r[6].as<std::string>());
+      f.finding.set_evidence(r[7].as<std::string>());
+      f.first_seen = absl::FromUnixMicros(r[8].as<int64_t>());
+      f.last_seen = absl::FromUnixMicros(r[9].as<int64_t>());
+      out[it->second].open_findings.push_back(std::move(f));
+    }
+    txn.commit();
     return out;
   } catch (const std::exception& e) {
     if (IsConnectionLoss(e)) lease.MarkBroken();

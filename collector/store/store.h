@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,18 @@ struct BatchOutcome {
   bool duplicate = false;
 };
 
-// The latest probe of one site, as GetStatus and the per-site gauges report it.
+// A finding open now (open_findings), as GetStatus reports it.
+struct OpenFinding {
+  // The check that reported it: a CheckReport's check, or the probe kind ("http", "dns").
+  std::string check;
+  v1::Finding finding;
+  // First report of the current streak, and the newest report that still had it.
+  absl::Time first_seen;
+  absl::Time last_seen;
+};
+
+// What is known of one site now: its newest HTTP probe (site_latest), its content age
+// (site_content) and its open findings, as GetStatus reports it.
 struct SiteLatest {
   std::string court_id;
   std::string site;
@@ -38,11 +50,45 @@ struct SiteLatest {
   int64_t total_us = 0;
   std::string error;
   absl::Time started_at;
+  // TLS of that probe; days left only when the certificate could be read.
+  bool tls_checked = false;
+  bool tls_verified = false;
+  std::optional<int> tls_days_left;
+  std::string tls_issuer;
+  std::string tls_error;
+  // From the newest freshness report that could tell.
+  std::optional<double> content_age_days;
+  std::string content_age_source;
+  // Most severe first, then by kind, check and key.
+  std::vector<OpenFinding> open_findings;
 };
 
-// The newest probe result of each site in a batch (by started_unix_ms), keyed by site id.
-// Pointers point into `request`.
-std::map<std::string, const v1::ProbeResult*> NewestProbePerSite(const v1::PushRequest& request);
+// The probe kind, with "" read as "http".
+std::string ProbeKindOf(const v1::ProbeResult& probe);
+
+// The newest HTTP probe result of each site in a batch (by started_unix_ms; of equal times the
+// later event), keyed by site id. dns and tcp probes are left out: they never stand for the
+// site's availability. Pointers point into `request`.
+std::map<std::string, const v1::ProbeResult*> NewestHttpProbePerSite(
+    const v1::PushRequest& request);
+
+// One run of a check on a site: a probe result (check = its probe kind) or a check report
+// that ran (error empty). Pointers point into the request.
+struct CheckRun {
+  const std::string* site = nullptr;
+  std::string check;
+  int64_t started_unix_ms = 0;
+  const google::protobuf::RepeatedPtrField<v1::Finding>* findings = nullptr;
+};
+
+// The newest run of each (site, check) in a batch (of equal times the later event), sorted by
+// site then check. Check reports with an error are left out: a check that could not run leaves
+// the open findings of its (site, check) as they were.
+std::vector<CheckRun> NewestCheckRuns(const v1::PushRequest& request);
+
+// The newest check report per site that knows the content age (content_age_known, no error).
+std::map<std::string, const v1::CheckReport*> NewestContentAgePerSite(
+    const v1::PushRequest& request);
 
 // Thread-safe (each call takes its own pooled connection).
 class Store {
@@ -53,13 +99,18 @@ class Store {
 
   // Stores the batch's events and the agent's new last_seq in one transaction, so a batch is
   // stored exactly once however often it is pushed. The request must have been validated
-  // (collector/ingest/validate.h). Probe results go in with COPY. Unavailable when PostgreSQL
+  // (collector/ingest/validate.h). Probe results, check reports and findings go in with COPY;
+  // then the newest HTTP probe per site moves site_latest (dns/tcp ones site_probe_latest),
+  // the newest run per (site, check) (NewestCheckRuns) replaces the open findings of that
+  // (site, check) unless a newer run was applied before, and the newest known content age
+  // moves site_content. Unavailable when PostgreSQL
   // is down or the connection broke (nothing was committed, or the commit's fate is unknown:
   // either way a retry of the same batch is safe); InvalidArgument when PostgreSQL refuses the
   // data itself.
   absl::StatusOr<BatchOutcome> StoreBatch(const v1::PushRequest& request);
 
-  // Latest probe per site, sorted by court then site; all courts when `court_id` is empty.
+  // Every site with an HTTP probe, sorted by court then site; all courts when `court_id` is
+  // empty. Sites known only from dns/tcp probes or check reports are not listed.
   absl::StatusOr<std::vector<SiteLatest>> LatestBySite(const std::string& court_id);
 
   // Central probe list of an agent (probe_targets); empty when none is set.

@@ -40,6 +40,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -330,14 +331,16 @@ using collector::ProbeColumns;
 void CopyBatch(const Workload& w, int a, int batch_seq, pqxx::stream_to& copy) {
   const Agent& agent = w.agent(a);
   const uint64_t first = w.FirstEventId(batch_seq);
-  static const std::string kNoError;
+  static const std::string kNoError, kHttp = "http", kNoAnswers = "{}";
+  static const std::optional<int> kNoDays;
   for (int j = 0; j < w.options().batch; ++j) {
     const Probe p = w.MakeProbe(a, first + j);
     copy << std::make_tuple(agent.court_id, agent.agent_id, static_cast<int64_t>(p.event_id),
                             static_cast<int64_t>(batch_seq), agent.sites[p.site],
                             agent.urls[p.site], PgTime(p.started_ms), true, p.http_status,
                             p.dns_us, p.connect_us, p.tls_us, p.first_byte_us, p.total_us,
-                            p.body_bytes, kNoError);
+                            p.body_bytes, kNoError, kHttp, kNoError, 0, kNoError, false, false,
+                            kNoDays, kNoError, kNoError, kNoAnswers);
   }
 }
 
@@ -651,7 +654,9 @@ PhaseResult RunCopyPerBatch(const Workload& w, const std::string& conninfo, bool
             for (const auto& [site, p] : newest) {
               txn.exec_prepared("upsert_latest", agent.court_id, agent.sites[site],
                                 agent.agent_id, agent.urls[site], true, p.http_status,
-                                p.total_us, kNoError, PgTime(p.started_ms));
+                                p.total_us, kNoError, PgTime(p.started_ms), kNoError,
+                                kNoError, false, false, std::optional<int>(), kNoError,
+                                kNoError);
             }
             txn.exec_prepared("advance_agent", agent.agent_id, static_cast<int64_t>(k),
                               agent.court_id);

@@ -1,24 +1,71 @@
 // pantau-agent: probes the court's sites and delivers the results to the collector.
+#include <unistd.h>
+
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "agent/app/agent_app.h"
+#include "agent/checks/probe_report.h"
+#include "agent/probes/http_engine.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: pantau-agent [run] [--config FILE]      run the agent (default /etc/pantau/agent.yaml)\n"
+    "       pantau-agent probe URL [--json] ...     check one URL once (probe --help)\n"
+    "       pantau-agent baseline reset SITE [--config FILE]\n"
+    "                                               accept a site's current page as its new\n"
+    "                                               content baseline (after a planned redesign)\n";
+
+// The data files: $PANTAU_DATA_DIR, else the installed ones, else those of the source tree
+// this binary was built from (build/bin/../../data).
+std::string DefaultDataDir(const char* argv0) {
+  if (const char* env = std::getenv("PANTAU_DATA_DIR"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  if (std::filesystem::exists("/usr/share/pantau/data/content", ec)) return "/usr/share/pantau/data";
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) exe = argv0;
+  std::filesystem::path tree = exe.parent_path() / ".." / ".." / "data";
+  if (std::filesystem::exists(tree / "content", ec)) return std::filesystem::weakly_canonical(tree, ec).string();
+  return "/usr/share/pantau/data";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "probe") {
+    pantau::agent::GlobalInitCurl();
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    bool has_data_dir = false;
+    for (const std::string& a : rest) has_data_dir |= a == "--data-dir";
+    if (!has_data_dir) {
+      rest.push_back("--data-dir");
+      rest.push_back(DefaultDataDir(argv[0]));
+    }
+    return pantau::agent::RunProbeCommand(rest, std::cout, std::cerr);
+  }
   std::string config_path = "/etc/pantau/agent.yaml";
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-      config_path = argv[++i];
-    } else if (std::strcmp(argv[i], "run") == 0) {
+  std::string reset_site;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_path = args[++i];
+    } else if (args[i] == "run") {
       // the default command
-    } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::cout << "usage: pantau-agent [run] [--config FILE]   (default /etc/pantau/agent.yaml)\n";
+    } else if (args[i] == "baseline" && i + 2 < args.size() && args[i + 1] == "reset") {
+      reset_site = args[i + 2];
+      i += 2;
+    } else if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << kUsage;
       return 0;
     } else {
-      std::cerr << "pantau-agent: unknown argument '" << argv[i] << "' (try --help)\n";
+      std::cerr << "pantau-agent: unknown argument '" << args[i] << "' (try --help)\n";
       return 2;
     }
   }
+  if (!reset_site.empty()) return pantau::agent::ResetBaseline(config_path, reset_site);
   return pantau::agent::RunAgent(config_path);
 }

@@ -95,9 +95,9 @@ required_packages() {
     build-essential cmake pkg-config g++ \
     libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
     libpqxx-dev prometheus-cpp-dev libcurl4-openssl-dev libre2-dev libsqlite3-dev \
-    libyaml-cpp-dev libabsl-dev libarchive-dev libssl-dev \
+    libyaml-cpp-dev libabsl-dev libarchive-dev libssl-dev libc-ares-dev \
     libgtest-dev libgmock-dev libbenchmark-dev \
-    postgresql nginx-core openssl curl ca-certificates
+    postgresql nginx-core dnsmasq-base openssl curl ca-certificates
 }
 
 ensure_packages() {
@@ -468,6 +468,7 @@ EOF
 agent_id: demo-agent
 court_id: PN-CONTOH
 state_dir: ${STATE}/agent
+data_dir: ${REPO_DIR}/data
 metrics_listen: ${AGENT_METRICS}
 collector:
   address: ${COLLECTOR_ADDRESS}
@@ -478,6 +479,11 @@ sites:
     interval_seconds: 15
     jitter_seconds: 2
     timeout_seconds: 10
+    content:
+      interval_seconds: 60
+      jitter_seconds: 5
+      # The demo site's news is from 2025; a real court would keep the default of 30 days.
+      max_content_age_days: 3650
 EOF
 }
 

@@ -2,10 +2,13 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <mutex>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include <grpcpp/grpcpp.h>
@@ -16,7 +19,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "agent/probes/http_prober.h"
+#include "agent/checks/availability.h"
+#include "agent/checks/check_state.h"
+#include "agent/checks/content_checks.h"
+#include "agent/probes/dns_prober.h"
+#include "agent/probes/http_engine.h"
 #include "agent/probes/probe_scheduler.h"
 #include "agent/spool/spool_store.h"
 #include "agent/uplink/sender.h"
@@ -27,6 +34,7 @@
 #include "common/run_app.h"
 #include "common/signal_stop.h"
 #include "common/status_macros.h"
+#include "common/url.h"
 
 namespace pantau::agent {
 namespace {
@@ -73,9 +81,8 @@ std::vector<SiteConfig> ChooseSites(const AgentConfig& config,
   std::vector<SiteConfig> sites;
   for (const v1::ProbeTarget& t : response.targets()) {
     // The central list is input like any other: a bad entry must not poison our batches.
-    const std::string lower = absl::AsciiStrToLower(t.url());
     if (!IsValidId(t.site()) || t.url().size() > 2048 || t.url().find('\0') != std::string::npos ||
-        (!absl::StartsWith(lower, "http://") && !absl::StartsWith(lower, "https://"))) {
+        !IsHttpUrl(t.url())) {
       PANTAU_LOG(WARNING) << "ignoring central probe target '" << absl::CHexEscape(t.site().substr(0, 128))
                           << "': invalid site id or URL";
       continue;
@@ -126,35 +133,152 @@ absl::StatusOr<std::unique_ptr<AgentApp>> AgentApp::Create(const AgentConfig& co
                           MakeCollectorChannel(channel_options));
   auto stub = v1::AgentService::NewStub(channel);
   app->sites_ = ChooseSites(config, *stub, token);
-  app->prober_ = std::make_unique<HttpProber>(config.max_body_bytes);
+  HttpEngineOptions engine_options;
+  engine_options.max_concurrent = config.max_concurrent_fetches;
+  engine_options.ca_file = config.ca_file;
+  PANTAU_ASSIGN_OR_RETURN(app->engine_, HttpEngine::Create(engine_options));
+  PANTAU_ASSIGN_OR_RETURN(app->check_state_,
+                          CheckStateStore::Open(config.state_dir + "/checks.db"));
+  const bool any_content = std::any_of(app->sites_.begin(), app->sites_.end(),
+                                       [](const SiteConfig& s) { return s.content.enabled; });
+  if (any_content) {
+    absl::StatusOr<std::unique_ptr<ContentAnalyzers>> analyzers =
+        ContentAnalyzers::Load(config.data_dir);
+    if (!analyzers.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("content checks need the data files in data_dir (", config.data_dir,
+                       "): ", analyzers.status().message()));
+    }
+    app->analyzers_ = std::move(*analyzers);
+  }
   app->sender_ = std::make_unique<Sender>(config, std::move(token), std::move(stub), *app->spool_,
                                           clock, *app->metrics_);
   app->scheduler_ = std::make_unique<ProbeScheduler>(clock);
-  for (const SiteConfig& site : app->sites_) {
-    AgentApp* self = app.get();
-    app->scheduler_->Add(absl::StrCat("probe ", site.id), site.interval, site.jitter,
-                         [self, site](absl::Time now) { self->ProbeSite(site, now); });
-  }
+  for (const SiteConfig& site : app->sites_) app->ScheduleSite(site);
   AgentApp* self = app.get();
   app->scheduler_->Add("heartbeat", config.heartbeat_interval, absl::Seconds(1),
                        [self](absl::Time now) { self->AppendHeartbeat(now); });
   return app;
 }
 
-void AgentApp::ProbeSite(const SiteConfig& site, absl::Time now) {
-  v1::Event event;
-  event.set_observed_unix_ms(absl::ToUnixMillis(now));
-  *event.mutable_probe() = prober_->Probe(site, now);
-  metrics_->CountProbe(event.probe().up());
-  if (!event.probe().up()) {
-    PANTAU_LOG(WARNING) << "site " << site.id << " is down: " << event.probe().error();
+void AgentApp::ScheduleSite(const SiteConfig& site) {
+  AgentApp* self = this;
+  scheduler_->Add(absl::StrCat("probe ", site.id), site.interval, site.jitter,
+                  [self, site](absl::Time now) { self->ProbeSite(site, now); });
+  if (!site.tcp.ports.empty()) {
+    scheduler_->Add(absl::StrCat("tcp ", site.id), site.tcp.interval, site.tcp.jitter,
+                    [self, site](absl::Time now) { self->ProbeTcp(site, now); });
   }
-  absl::StatusOr<uint64_t> id = spool_->Append(event, EventPriority::kProbe);
+  if (site.dns.enabled) {
+    scheduler_->Add(absl::StrCat("dns ", site.id), site.dns.interval, site.dns.jitter,
+                    [self, site](absl::Time now) { self->ProbeDns(site, now); });
+  }
+  if (site.content.enabled && analyzers_ != nullptr) {
+    scheduler_->Add(absl::StrCat("content ", site.id), site.content.interval, site.content.jitter,
+                    [self, site](absl::Time now) { self->CheckContent(site, now); });
+  }
+}
+
+void AgentApp::Emit(v1::Event event, EventPriority priority, absl::string_view what) {
+  if (stopping_.load()) return;
+  absl::StatusOr<uint64_t> id = spool_->Append(event, priority);
   if (!id.ok()) {
-    PANTAU_LOG(ERROR) << "cannot spool the probe of " << site.id << ": " << id.status().message();
+    PANTAU_LOG(ERROR) << "cannot spool " << what << ": " << id.status().message();
     return;
   }
   sender_->Wake();
+}
+
+void AgentApp::ProbeSite(const SiteConfig& site, absl::Time now) {
+  const Clock* clock = &clock_;
+  engine_->Submit(AvailabilityRequest(site, config_.max_body_bytes),
+                  [this, site, now, clock](FetchResult fetch) {
+                    if (stopping_.load()) return;
+                    v1::Event event;
+                    event.set_observed_unix_ms(absl::ToUnixMillis(clock->Now()));
+                    *event.mutable_probe() = AvailabilityResult(site, fetch, now, clock->Now());
+                    metrics_->CountProbe(event.probe().up());
+                    if (!event.probe().up()) {
+                      PANTAU_LOG(WARNING) << "site " << site.id << " is down: "
+                                          << event.probe().error();
+                    }
+                    Emit(std::move(event), EventPriority::kProbe,
+                         absl::StrCat("the probe of ", site.id));
+                  });
+}
+
+void AgentApp::ProbeTcp(const SiteConfig& site, absl::Time now) {
+  struct Gather {
+    std::mutex mu;
+    std::vector<std::pair<int, FetchResult>> results;
+    size_t remaining;
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->remaining = site.tcp.ports.size();
+  const Clock* clock = &clock_;
+  for (int port : site.tcp.ports) {
+    engine_->Submit(TcpRequest(site, port), [this, site, now, clock, gather, port](FetchResult f) {
+      std::vector<std::pair<int, FetchResult>> all;
+      {
+        std::lock_guard<std::mutex> lock(gather->mu);
+        gather->results.emplace_back(port, std::move(f));
+        if (--gather->remaining > 0) return;
+        all = std::move(gather->results);
+      }
+      std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      v1::Event event;
+      event.set_observed_unix_ms(absl::ToUnixMillis(clock->Now()));
+      *event.mutable_probe() = TcpResult(site, all, now);
+      Emit(std::move(event), EventPriority::kProbe, absl::StrCat("the tcp probe of ", site.id));
+    });
+  }
+}
+
+// c-ares runs its own poll loop; the probe is bounded by site.dns.timeout. It runs on the
+// scheduler's thread (see docs/PROBES.md: many slow resolvers delay other schedules).
+void AgentApp::ProbeDns(const SiteConfig& site, absl::Time now) {
+  DnsProber prober;
+  v1::Event event;
+  *event.mutable_probe() = DnsResult(site, prober.Probe(DnsSpec(site)), now);
+  event.set_observed_unix_ms(absl::ToUnixMillis(clock_.Now()));
+  Emit(std::move(event), EventPriority::kProbe, absl::StrCat("the dns probe of ", site.id));
+}
+
+void AgentApp::CheckContent(const SiteConfig& site, absl::Time now) {
+  {
+    absl::MutexLock lock(&content_mu_);
+    if (!content_running_.insert(site.id).second) {
+      PANTAU_LOG(WARNING) << "site " << site.id
+                          << ": the previous content check is still running; skipping this one";
+      return;
+    }
+  }
+  ContentContext context;
+  context.engine = engine_.get();
+  context.state = check_state_.get();
+  context.analyzers = analyzers_.get();
+  context.clock = &clock_;
+  context.max_body_bytes = config_.max_body_bytes;
+  RunContentChecks(context, site, now, [this, site](std::vector<v1::CheckReport> reports) {
+    {
+      absl::MutexLock lock(&content_mu_);
+      content_running_.erase(site.id);
+    }
+    for (v1::CheckReport& report : reports) {
+      bool critical = false;
+      for (const v1::Finding& f : report.findings()) critical |= f.severity() == v1::Finding::CRITICAL;
+      if (!report.findings().empty()) {
+        PANTAU_LOG(WARNING) << "site " << site.id << ": " << report.check() << " found "
+                            << report.findings_size() << " problem(s), first: "
+                            << report.findings(0).kind() << " - " << report.findings(0).detail();
+      }
+      v1::Event event;
+      event.set_observed_unix_ms(absl::ToUnixMillis(clock_.Now()));
+      *event.mutable_check() = std::move(report);
+      Emit(std::move(event), critical ? EventPriority::kSecurity : EventPriority::kProbe,
+           absl::StrCat("the content check of ", site.id));
+    }
+  });
 }
 
 void AgentApp::AppendHeartbeat(absl::Time now) {
@@ -164,10 +288,7 @@ void AgentApp::AppendHeartbeat(absl::Time now) {
   hb->set_agent_version(kAgentVersion);
   hb->set_spooled_events(spool_->size());
   hb->set_dropped_events(spool_->dropped_total());
-  if (absl::StatusOr<uint64_t> id = spool_->Append(event, EventPriority::kProbe); !id.ok()) {
-    PANTAU_LOG(ERROR) << "cannot spool a heartbeat: " << id.status().message();
-  }
-  sender_->Wake();
+  Emit(std::move(event), EventPriority::kProbe, "a heartbeat");
 }
 
 absl::Status AgentApp::Start() {
@@ -183,6 +304,7 @@ absl::Status AgentApp::Start() {
     metrics_port_ = ports.empty() ? 0 : ports.front();
   }
   sender_->Start();
+  engine_->Start();
   scheduler_->Start();
   PANTAU_LOG(INFO) << "agent " << config_.agent_id << " probing " << sites_.size()
                    << " sites; " << spool_->size() << " events waiting in the spool";
@@ -191,17 +313,40 @@ absl::Status AgentApp::Start() {
 
 void AgentApp::StopProbing() {
   if (scheduler_) scheduler_->Stop();
+  stopping_.store(true);
+  if (engine_) engine_->Stop();
 }
 
 void AgentApp::Shutdown() {
-  if (scheduler_) scheduler_->Stop();
+  StopProbing();
   if (sender_) sender_->Stop();
   exposer_.reset();
+}
+
+int ResetBaseline(const std::string& config_path, const std::string& site) {
+  absl::StatusOr<AgentConfig> config = LoadAgentConfig(config_path);
+  if (!config.ok()) {
+    std::cerr << "pantau-agent: " << config.status().message() << "\n";
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<CheckStateStore>> state =
+      CheckStateStore::Open(config->state_dir + "/checks.db");
+  absl::Status status = state.ok() ? (*state)->ForgetSite(site) : state.status();
+  if (!status.ok()) {
+    std::cerr << "pantau-agent: " << status.message() << "\n";
+    return 1;
+  }
+  std::cout << "the content baseline of " << site
+            << " is reset; the next content check takes the page as it is then\n";
+  return 0;
 }
 
 int RunAgent(const std::string& config_path) {
   BlockStopSignals();
   GlobalInitCurl();
+  if (absl::Status dns = GlobalInitDns(); !dns.ok()) {
+    PANTAU_LOG(WARNING) << "DNS checks will fail: " << dns.message();
+  }
   return RunUntilStopSignal<AgentApp>(LoadAgentConfig(config_path), [](AgentApp& app) {
     PANTAU_LOG(INFO) << "agent stopped; " << app.spool().size() << " events kept in the spool";
   });

@@ -6,11 +6,15 @@
 #ifndef PANTAU_AGENT_APP_AGENT_APP_H_
 #define PANTAU_AGENT_APP_AGENT_APP_H_
 
+#include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "agent/config/agent_config.h"
+#include "agent/spool/spool_store.h"
 #include "common/clock.h"
 
 namespace prometheus {
@@ -21,7 +25,9 @@ class Registry;
 namespace pantau::agent {
 
 class AgentMetrics;
-class HttpProber;
+class CheckStateStore;
+class ContentAnalyzers;
+class HttpEngine;
 class ProbeScheduler;
 class Sender;
 class SpoolStore;
@@ -50,7 +56,13 @@ class AgentApp {
 
  private:
   AgentApp(AgentConfig config, const Clock& clock);
+  void ScheduleSite(const SiteConfig& site);
   void ProbeSite(const SiteConfig& site, absl::Time now);
+  void ProbeTcp(const SiteConfig& site, absl::Time now);
+  void ProbeDns(const SiteConfig& site, absl::Time now);
+  void CheckContent(const SiteConfig& site, absl::Time now);
+  // Spools one event (from any thread) unless the agent is stopping.
+  void Emit(v1::Event event, EventPriority priority, absl::string_view what);
   void AppendHeartbeat(absl::Time now);
 
   const AgentConfig config_;
@@ -59,12 +71,24 @@ class AgentApp {
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<AgentMetrics> metrics_;
   std::unique_ptr<SpoolStore> spool_;
-  std::unique_ptr<HttpProber> prober_;
+  std::unique_ptr<HttpEngine> engine_;
+  std::unique_ptr<CheckStateStore> check_state_;
+  std::unique_ptr<ContentAnalyzers> analyzers_;
+  // Set before the engine stops: fetches it cancels are not results to report.
+  std::atomic<bool> stopping_{false};
+  // Sites whose content run is still going (a slow site must not pile up runs).
+  absl::Mutex content_mu_;
+  std::set<std::string> content_running_ ABSL_GUARDED_BY(content_mu_);
   std::unique_ptr<Sender> sender_;
   std::unique_ptr<ProbeScheduler> scheduler_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int metrics_port_ = 0;
 };
+
+// `pantau-agent baseline reset SITE`: forgets what the content checks remembered of SITE
+// (text baseline, sitemap snapshot, verification tag), so the next run takes the page as it is
+// now. Returns the exit code (0 done, 1 error, printed to stderr).
+int ResetBaseline(const std::string& config_path, const std::string& site);
 
 // The whole process after argument parsing. Returns the exit code (0 clean, 1 start-up error).
 int RunAgent(const std::string& config_path);

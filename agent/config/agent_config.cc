@@ -9,33 +9,118 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "common/url.h"
 #include "common/yaml_fields.h"
 
 namespace pantau::agent {
 namespace {
 
+constexpr const char* kCourtTypes[] = {"PN", "PA", "MS",  "PTUN", "PM", "PT",
+                                       "PTA", "MSA", "PTTUN", "PMT", "PMU"};
+
+absl::Status ParseDns(YamlFields& parent, const std::string& source, const std::string& prefix,
+                      DnsCheckConfig* dns) {
+  if (!parent.Has("dns")) return absl::OkStatus();
+  YamlFields f(parent.Map("dns"), source, prefix + "dns.");
+  dns->enabled = f.Bool("enabled", true);
+  dns->resolvers = f.StringList("resolvers", 8, 64);
+  dns->expected_addresses = f.StringList("expected_addresses", 32, 64);
+  dns->interval = f.Seconds("interval_seconds", dns->interval, 10, 86400);
+  dns->jitter = f.Seconds("jitter_seconds", dns->jitter, 0, 3600);
+  dns->timeout = f.Seconds("timeout_seconds", dns->timeout, 0.1, 60);
+  for (const std::string& r : dns->resolvers) {
+    if (!f.status().ok()) break;
+    if (absl::Status s = ValidateResolverAddress(r); !s.ok()) f.Fail("resolvers", s.message());
+  }
+  for (const std::string& a : dns->expected_addresses) {
+    if (!f.status().ok()) break;
+    if (!IsIpAddress(a)) f.Fail("expected_addresses", absl::StrCat("'", a, "' is not an IP address"));
+  }
+  if (f.status().ok() && dns->jitter > dns->interval) {
+    f.Fail("jitter_seconds", "must not exceed interval_seconds");
+  }
+  f.CheckNoUnknownKeys();
+  return f.status();
+}
+
+absl::Status ParseTcp(YamlFields& parent, const std::string& source, const std::string& prefix,
+                      TcpCheckConfig* tcp) {
+  if (!parent.Has("tcp")) return absl::OkStatus();
+  YamlFields f(parent.Map("tcp"), source, prefix + "tcp.");
+  for (int64_t port : f.IntList("ports", 1, 65535)) tcp->ports.push_back(static_cast<int>(port));
+  if (f.status().ok() && tcp->ports.size() > 16) f.Fail("ports", "at most 16 ports");
+  if (f.status().ok() && tcp->ports.empty()) f.Fail("ports", "is required when tcp is given");
+  tcp->interval = f.Seconds("interval_seconds", tcp->interval, 5, 86400);
+  tcp->jitter = f.Seconds("jitter_seconds", tcp->jitter, 0, 3600);
+  tcp->timeout = f.Seconds("timeout_seconds", tcp->timeout, 0.1, 60);
+  if (f.status().ok() && tcp->jitter > tcp->interval) {
+    f.Fail("jitter_seconds", "must not exceed interval_seconds");
+  }
+  f.CheckNoUnknownKeys();
+  return f.status();
+}
+
+absl::Status ParseContent(YamlFields& parent, const std::string& source,
+                          const std::string& prefix, ContentCheckConfig* content) {
+  if (!parent.Has("content")) return absl::OkStatus();
+  YamlFields f(parent.Map("content"), source, prefix + "content.");
+  content->enabled = f.Bool("enabled", content->enabled);
+  content->interval = f.Seconds("interval_seconds", content->interval, 30, 86400);
+  content->jitter = f.Seconds("jitter_seconds", content->jitter, 0, 3600);
+  content->timeout = f.Seconds("timeout_seconds", content->timeout, 1, 120);
+  content->must_contain = f.StringList("must_contain", 100, 256);
+  content->must_not_contain = f.StringList("must_not_contain", 100, 256);
+  content->defacement_threshold =
+      f.Double("defacement_threshold", content->defacement_threshold, 0.05, 1);
+  content->cloaking = f.Bool("cloaking", content->cloaking);
+  content->sitemaps = f.Bool("sitemaps", content->sitemaps);
+  content->required_pages = f.Bool("required_pages", content->required_pages);
+  content->news_url = f.String("news_url", false);
+  content->max_content_age_days = static_cast<int>(
+      f.Int("max_content_age_days", content->max_content_age_days, 1, 3650));
+  content->own_hosts = f.StringList("own_hosts", 32, 253);
+  if (f.status().ok() && !content->news_url.empty() && !IsHttpUrl(content->news_url)) {
+    f.Fail("news_url", "must start with http:// or https://");
+  }
+  if (f.status().ok() && content->jitter > content->interval) {
+    f.Fail("jitter_seconds", "must not exceed interval_seconds");
+  }
+  f.CheckNoUnknownKeys();
+  return f.status();
+}
+
 absl::Status ParseSite(const YAML::Node& node, const std::string& source, int index,
                        SiteConfig* site) {
-  YamlFields f(node, source, absl::StrCat("sites[", index, "]."));
+  const std::string prefix = absl::StrCat("sites[", index, "].");
+  YamlFields f(node, source, prefix);
   site->id = f.String("id", true);
   site->url = f.String("url", true);
+  site->court_type = absl::AsciiStrToUpper(f.String("court_type", false));
   site->interval = f.Seconds("interval_seconds", site->interval, 1, 86400);
   site->jitter = f.Seconds("jitter_seconds", site->jitter, 0, 3600);
   site->timeout = f.Seconds("timeout_seconds", site->timeout, 0.1, 120);
   for (int64_t code : f.IntList("expected_status", 100, 599)) {
     site->expected_status.push_back(static_cast<int>(code));
   }
+  site->max_redirects = static_cast<int>(f.Int("max_redirects", site->max_redirects, 0, 20));
+  site->tls_min_days = static_cast<int>(f.Int("tls_min_days", site->tls_min_days, 0, 365));
   if (f.status().ok() && !IsValidId(site->id)) {
     f.Fail("id", "must be 1..128 bytes of letters, digits, '.', '_' or '-'");
   }
-  const std::string lower = absl::AsciiStrToLower(site->url);
-  if (f.status().ok() && !absl::StartsWith(lower, "http://") && !absl::StartsWith(lower, "https://")) {
-    f.Fail("url", "must start with http:// or https://");
-  }
+  if (f.status().ok() && !IsHttpUrl(site->url)) f.Fail("url", "must start with http:// or https://");
   if (f.status().ok() && site->url.size() > 2048) f.Fail("url", "is longer than 2048 bytes");
   if (f.status().ok() && site->jitter > site->interval) {
     f.Fail("jitter_seconds", "must not exceed interval_seconds");
   }
+  if (f.status().ok() && !site->court_type.empty() &&
+      std::find(std::begin(kCourtTypes), std::end(kCourtTypes), site->court_type) ==
+          std::end(kCourtTypes)) {
+    f.Fail("court_type", "must be one of PN, PA, MS, PTUN, PM, PT, PTA, MSA, PTTUN, PMT, PMU");
+  }
+  PANTAU_RETURN_IF_ERROR(f.status());
+  PANTAU_RETURN_IF_ERROR(ParseDns(f, source, prefix, &site->dns));
+  PANTAU_RETURN_IF_ERROR(ParseTcp(f, source, prefix, &site->tcp));
+  PANTAU_RETURN_IF_ERROR(ParseContent(f, source, prefix, &site->content));
   f.CheckNoUnknownKeys();
   return f.status();
 }
@@ -50,6 +135,10 @@ absl::StatusOr<AgentConfig> FromYaml(const YAML::Node& root, const std::string& 
   c.log_level = f.String("log_level", false, c.log_level);
   c.heartbeat_interval = f.Seconds("heartbeat_seconds", c.heartbeat_interval, 5, 3600);
   c.max_body_bytes = f.Int("max_body_bytes", c.max_body_bytes, 1024, int64_t{1} << 30);
+  c.max_concurrent_fetches =
+      static_cast<int>(f.Int("max_concurrent_fetches", c.max_concurrent_fetches, 1, 1000));
+  c.data_dir = f.String("data_dir", false, c.data_dir);
+  c.ca_file = f.String("ca_file", false);
   LogLevel level;
   if (f.status().ok() && !ParseLogLevel(c.log_level, &level)) {
     f.Fail("log_level", "must be debug, info, warning or error");

@@ -14,13 +14,69 @@
 
 namespace pantau::agent {
 
+// The DNS check of a site (YAML: `sites[].dns`; absent = no DNS check beyond what the HTTP
+// probe's own lookup shows).
+struct DnsCheckConfig {
+  bool enabled = false;
+  // Resolvers asked besides the system's, "ip" or "ip:port" or "[ipv6]:port" (resolvers,
+  // at most 8). Answers that disagree with each other are a finding.
+  std::vector<std::string> resolvers;
+  // Addresses the name must resolve to (expected_addresses); another address is a finding.
+  std::vector<std::string> expected_addresses;
+  absl::Duration interval = absl::Seconds(300);  // interval_seconds, 10..86400
+  absl::Duration jitter = absl::Seconds(10);     // jitter_seconds, 0..3600
+  absl::Duration timeout = absl::Seconds(5);     // timeout_seconds, 0.1..60
+};
+
+// The TCP port check of a site (YAML: `sites[].tcp`; absent = none).
+struct TcpCheckConfig {
+  // Ports that must accept connections on the site's host (ports, 1..65535, at most 16).
+  std::vector<int> ports;
+  absl::Duration interval = absl::Seconds(60);  // interval_seconds, 5..86400
+  absl::Duration jitter = absl::Seconds(2);     // jitter_seconds, 0..3600
+  absl::Duration timeout = absl::Seconds(5);    // timeout_seconds, 0.1..60
+};
+
+// Content checks of a site's page (YAML: `sites[].content`). On by default.
+struct ContentCheckConfig {
+  bool enabled = true;                           // enabled
+  absl::Duration interval = absl::Seconds(900);  // interval_seconds, 30..86400
+  absl::Duration jitter = absl::Seconds(30);     // jitter_seconds, 0..3600
+  absl::Duration timeout = absl::Seconds(30);    // timeout_seconds (each fetch), 1..120
+  // Words the page must show / must never show (must_contain, must_not_contain).
+  std::vector<std::string> must_contain;
+  std::vector<std::string> must_not_contain;
+  // Share of the page's visible text that may change between runs before it is a defacement
+  // finding (defacement_threshold, 0.05..1). Default 0.6.
+  double defacement_threshold = 0.6;
+  // Fetch again as Googlebot / Google-InspectionTool / a Google-search visitor and compare
+  // (cloaking). Default true.
+  bool cloaking = true;
+  // Read robots.txt sitemaps and compare with the previous run (sitemaps). Default true.
+  bool sitemaps = true;
+  // Check the court information-service pages of court_type (required_pages). Default true
+  // when court_type is set.
+  bool required_pages = true;
+  // A news listing page whose newest date tells when the site was last updated (news_url);
+  // empty = only feeds, sitemaps and headers.
+  std::string news_url;
+  // Content older than this many days is a "content_stale" finding (max_content_age_days,
+  // 1..3650). Default 30.
+  int max_content_age_days = 30;
+  // Other hosts that belong to the site (own_hosts): redirects to them are not "off-site".
+  std::vector<std::string> own_hosts;
+};
+
 // One monitored site (YAML: an entry of `sites`).
 struct SiteConfig {
   // Site id, 1..128 bytes of [A-Za-z0-9._-] (id). Required, unique.
   std::string id;
   // http:// or https:// URL to probe (url). Required.
   std::string url;
-  // Time between probes (interval_seconds, 1..86400). Default 60 s.
+  // Court type for the required-pages checklist: PN, PA, MS, PTUN, PM (first instance), PT,
+  // PTA, MSA, PTTUN, PMT (appeal), PMU (court_type). Empty = no checklist.
+  std::string court_type;
+  // Time between availability probes (interval_seconds, 1..86400). Default 60 s.
   absl::Duration interval = absl::Seconds(60);
   // Each probe is moved by a random amount in [0, jitter] so probes of many agents do not
   // arrive together (jitter_seconds, 0..3600, at most the interval). Default 2 s.
@@ -29,6 +85,14 @@ struct SiteConfig {
   absl::Duration timeout = absl::Seconds(10);
   // Status codes that count as up (expected_status). Empty = 200..399.
   std::vector<int> expected_status;
+  // Redirects followed (max_redirects, 0..20). Default 5.
+  int max_redirects = 5;
+  // A certificate with fewer days left is a "tls_expiring" finding (tls_min_days, 0..365).
+  // Default 14.
+  int tls_min_days = 14;
+  DnsCheckConfig dns;
+  TcpCheckConfig tcp;
+  ContentCheckConfig content;
 };
 
 // Where and how to reach the collector (YAML: `collector`).
@@ -71,8 +135,15 @@ struct AgentConfig {
   std::string log_level = "info";
   // How often a heartbeat is sent (heartbeat_seconds, 5..3600). Default 60 s.
   absl::Duration heartbeat_interval = absl::Seconds(60);
-  // Most response-body bytes read per probe (max_body_bytes, 1024..1 GiB). Default 5 MiB.
+  // Most response-body bytes read per fetch (max_body_bytes, 1024..1 GiB). Default 5 MiB.
   int64_t max_body_bytes = 5 << 20;
+  // Fetches running at once across all checks (max_concurrent_fetches, 1..1000). Default 32.
+  int max_concurrent_fetches = 32;
+  // Data files: gambling terms, defacement phrases, required pages (data_dir).
+  // Default /usr/share/pantau/data.
+  std::string data_dir = "/usr/share/pantau/data";
+  // CA bundle (PEM) for verifying sites' certificates (ca_file); empty = the system's.
+  std::string ca_file;
   CollectorLinkConfig collector;
   SpoolConfig spool;
   std::vector<SiteConfig> sites;

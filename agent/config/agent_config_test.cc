@@ -365,3 +365,106 @@ TEST(AgentConfig, ReportsAMissingFileAsNotFound) {
 
 }  // namespace
 }  // namespace pantau::agent
+
+namespace pantau::agent {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string WithCheckedSite(const std::string& site_body) {
+  return absl::StrCat(R"yaml(agent_id: a1
+collector:
+  address: localhost:7443
+sites:
+  - id: www
+    url: https://www.pn-contoh.go.id/
+)yaml",
+                      site_body);
+}
+
+TEST(AgentConfigChecks, ParsesDnsTcpAndContentBlocks) {
+  ASSERT_OK_AND_ASSIGN(AgentConfig c, ParseAgentConfig(WithCheckedSite(R"yaml(    court_type: pn
+    max_redirects: 3
+    tls_min_days: 21
+    dns:
+      resolvers: ["1.1.1.1", "127.0.0.1:5353", "[2001:db8::1]:53"]
+      expected_addresses: [203.0.113.7]
+      interval_seconds: 120
+    tcp:
+      ports: [22, 443]
+      timeout_seconds: 2
+    content:
+      interval_seconds: 600
+      must_contain: ["Pengadilan Negeri"]
+      must_not_contain: ["slot gacor"]
+      defacement_threshold: 0.4
+      cloaking: false
+      news_url: https://www.pn-contoh.go.id/berita
+      max_content_age_days: 14
+      own_hosts: [sipp.pn-contoh.go.id]
+)yaml"),
+                                                        "agent.yaml"));
+  ASSERT_EQ(c.sites.size(), 1u);
+  const SiteConfig& s = c.sites[0];
+  EXPECT_EQ(s.court_type, "PN");
+  EXPECT_EQ(s.max_redirects, 3);
+  EXPECT_EQ(s.tls_min_days, 21);
+  EXPECT_TRUE(s.dns.enabled);
+  EXPECT_THAT(s.dns.resolvers, ElementsAre("1.1.1.1", "127.0.0.1:5353", "[2001:db8::1]:53"));
+  EXPECT_THAT(s.dns.expected_addresses, ElementsAre("203.0.113.7"));
+  EXPECT_EQ(s.dns.interval, absl::Seconds(120));
+  EXPECT_THAT(s.tcp.ports, ElementsAre(22, 443));
+  EXPECT_EQ(s.tcp.timeout, absl::Seconds(2));
+  EXPECT_TRUE(s.content.enabled);
+  EXPECT_EQ(s.content.interval, absl::Seconds(600));
+  EXPECT_THAT(s.content.must_contain, ElementsAre("Pengadilan Negeri"));
+  EXPECT_THAT(s.content.must_not_contain, ElementsAre("slot gacor"));
+  EXPECT_DOUBLE_EQ(s.content.defacement_threshold, 0.4);
+  EXPECT_FALSE(s.content.cloaking);
+  EXPECT_TRUE(s.content.sitemaps);
+  EXPECT_EQ(s.content.news_url, "https://www.pn-contoh.go.id/berita");
+  EXPECT_EQ(s.content.max_content_age_days, 14);
+  EXPECT_THAT(s.content.own_hosts, ElementsAre("sipp.pn-contoh.go.id"));
+}
+
+TEST(AgentConfigChecks, DefaultsToContentChecksOnAndNoDnsOrTcp) {
+  ASSERT_OK_AND_ASSIGN(AgentConfig c, ParseAgentConfig(WithCheckedSite(""), "agent.yaml"));
+  const SiteConfig& s = c.sites[0];
+  EXPECT_FALSE(s.dns.enabled);
+  EXPECT_TRUE(s.tcp.ports.empty());
+  EXPECT_TRUE(s.content.enabled);
+  EXPECT_EQ(s.content.interval, absl::Seconds(900));
+  EXPECT_EQ(s.max_redirects, 5);
+  EXPECT_EQ(c.max_concurrent_fetches, 32);
+}
+
+TEST(AgentConfigChecks, RejectsABadResolverNamingTheKeyAndLine) {
+  EXPECT_THAT(ParseAgentConfig(WithCheckedSite("    dns:\n      resolvers: [dns.google]\n"),
+                               "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("agent.yaml:8"), HasSubstr("sites[0].dns.resolvers"),
+                             HasSubstr("dns.google"))));
+}
+
+TEST(AgentConfigChecks, RejectsAnUnknownCourtTypeAndMisspeltContentKeys) {
+  EXPECT_THAT(ParseAgentConfig(WithCheckedSite("    court_type: XYZ\n"), "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sites[0].court_type")));
+  EXPECT_THAT(ParseAgentConfig(WithCheckedSite("    content:\n      cloacking: true\n"),
+                               "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("agent.yaml:8"), HasSubstr("sites[0].content.cloacking"))));
+  EXPECT_THAT(ParseAgentConfig(WithCheckedSite("    tcp:\n      ports: [70000]\n"), "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sites[0].tcp.ports")));
+  EXPECT_THAT(
+      ParseAgentConfig(WithCheckedSite("    content:\n      defacement_threshold: 2\n"),
+                       "agent.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("content.defacement_threshold")));
+  EXPECT_THAT(ParseAgentConfig(WithCheckedSite("    content:\n      must_contain: [\"\"]\n"),
+                               "agent.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("content.must_contain")));
+}
+
+}  // namespace
+}  // namespace pantau::agent

@@ -9,29 +9,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/sqlite.h"
 
 namespace pantau::agent {
 namespace {
 
-// One prepared statement, finalized on scope exit.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  bool ok() const { return rc_ == SQLITE_OK; }
-  sqlite3_stmt* get() { return stmt_; }
-  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  void BindBlob(int i, const std::string& v) {
-    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  }
-  int Step() { return sqlite3_step(stmt_); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-};
+using Statement = SqliteStatement;
 
 // Rolls back unless committed.
 class Transaction {
@@ -80,16 +63,9 @@ SpoolStore::~SpoolStore() {
 
 absl::StatusOr<std::unique_ptr<SpoolStore>> SpoolStore::Open(const std::string& path,
                                                              SpoolOptions options) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close(db);
-    return absl::InvalidArgumentError(absl::StrCat("cannot open spool ", path, ": ", message));
-  }
-  sqlite3_busy_timeout(db, 5000);
+  absl::StatusOr<sqlite3*> opened = OpenSqlite(path, "spool");
+  if (!opened.ok()) return opened.status();
+  sqlite3* db = *opened;
   std::unique_ptr<SpoolStore> store(new SpoolStore(db, std::move(options)));
   absl::MutexLock lock(&store->mu_);
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
@@ -104,15 +80,7 @@ absl::StatusOr<std::unique_ptr<SpoolStore>> SpoolStore::Open(const std::string& 
   return store;
 }
 
-absl::Status SpoolStore::Exec(const char* sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    absl::Status s = absl::InternalError(absl::StrCat("sqlite: ", message ? message : "error"));
-    sqlite3_free(message);
-    return s;
-  }
-  return absl::OkStatus();
-}
+absl::Status SpoolStore::Exec(const char* sql) { return ExecSqlite(db_, sql); }
 
 absl::Status SpoolStore::Error(const char* what) {
   return absl::InternalError(absl::StrCat("spool: ", what, ": ", sqlite3_errmsg(db_)));

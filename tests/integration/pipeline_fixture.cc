@@ -11,7 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "agent/probes/http_prober.h"
+#include "agent/probes/http_engine.h"
 
 namespace pantau::testing {
 
@@ -101,6 +101,9 @@ agent::AgentConfig PipelineTest::AgentConfigFor(int collector_port, absl::Durati
   site.interval = interval;
   site.jitter = interval / 4;
   site.timeout = absl::Seconds(5);
+  // These tests count availability probes exactly; content checks have their own tests.
+  site.content.enabled = false;
+  c.data_dir = PANTAU_SOURCE_DIR "/data";
   c.sites.push_back(site);
   return c;
 }

@@ -332,3 +332,60 @@ TEST_F(PipelineTest, MalformedAndOversizedPushesAreRefusedAndServingContinues) {
 
 }  // namespace
 }  // namespace pantau::testing
+
+namespace pantau::testing {
+namespace {
+
+// A court page with gambling links hidden in it, as injected into many government sites.
+constexpr char kInjectedPage[] = R"html(<!DOCTYPE html>
+<html lang="id"><head><title>Beranda - Pengadilan Negeri Contoh</title></head>
+<body><nav><a href="/profil">Profil</a> <a href="/kontak">Kontak</a></nav>
+<main><h1>Selamat Datang di Pengadilan Negeri Contoh</h1>
+<p>Informasi layanan pengadilan, jadwal sidang dan pengumuman untuk masyarakat.</p>
+<div style="position:absolute; left:-9999px">
+<a href="https://gacor-maxwin88.example/">slot gacor hari ini</a>
+<a href="https://togel-macau.example/">togel macau</a>
+<a href="https://situs-slot777.example/">situs slot gacor maxwin</a>
+<a href="https://rtp-live.example/">rtp live slot gacor</a>
+</div></main></body></html>)html";
+
+TEST_F(PipelineTest, ContentFindingsReachPostgresAndPantauctl) {
+  const std::string dir = absl::StrCat("content-", TestToken());
+  ASSERT_TRUE(nginx_->WriteFile(dir + "/index.html", kInjectedPage).ok());
+  auto collector = StartCollector();
+  ASSERT_NE(collector, nullptr);
+  agent::AgentConfig config = AgentConfigFor(collector->grpc_port(), absl::Seconds(30));
+  agent::SiteConfig& site = config.sites[0];
+  site.url = nginx_->Url(absl::StrCat("/", dir, "/"));
+  site.content.enabled = true;
+  site.content.interval = absl::Seconds(30);
+  site.content.jitter = absl::ZeroDuration();
+  site.content.sitemaps = false;
+  site.content.max_content_age_days = 3650;
+  auto agent = agent::AgentApp::Create(config, clock_);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->Start().ok());
+  // GetStatus lists sites with an availability probe; wait for one of those too.
+  ASSERT_TRUE(Eventually([&] {
+    return QueryInt("SELECT count(*) FROM open_findings WHERE kind = 'gambling_spam'") >= 1 &&
+           QueryInt("SELECT count(*) FROM probe_results") >= 1;
+  }, absl::Seconds(60)));
+  (*agent)->Shutdown();
+
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM open_findings WHERE kind = 'gambling_spam' AND "
+                     "site = 'pn-test-www' AND court_id = 'PN-TEST'"),
+            1);
+  EXPECT_GE(QueryInt("SELECT count(*) FROM findings WHERE kind = 'gambling_spam'"), 1);
+  EXPECT_GE(QueryInt("SELECT count(*) FROM check_reports WHERE site = 'pn-test-www'"), 1);
+
+  // pantauctl shows the open finding and exits 1 (a critical finding is open).
+  std::ostringstream out, err;
+  int code = ctl::RunCtl({"--collector", absl::StrCat("127.0.0.1:", collector->grpc_port()),
+                          "--insecure", "status", "--json"},
+                         out, err);
+  EXPECT_EQ(code, 1) << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("\"kind\":\"gambling_spam\""));
+}
+
+}  // namespace
+}  // namespace pantau::testing

@@ -85,7 +85,8 @@ class ProcessTest : public PipelineTest {
     for (int i = 0; i < sites; ++i) {
       absl::StrAppend(&yaml, "  - id: site-", i, "\n    url: ",
                       nginx_->Url(absl::StrCat("/index.html?test=", TestToken())),
-                      "\n    interval_seconds: 1\n    jitter_seconds: 0.3\n");
+                      "\n    interval_seconds: 1\n    jitter_seconds: 0.3\n"
+                      "    content:\n      enabled: false\n");
     }
     return yaml;
   }

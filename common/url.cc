@@ -141,4 +141,24 @@ std::string RedactUrlUserinfo(absl::string_view url) {
   return absl::StrCat(url.substr(0, start), url.substr(start + at + 1));
 }
 
+std::string RedactUrlUserinfoInText(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  while (true) {
+    const size_t scheme_end = text.find("://", pos);
+    if (scheme_end == absl::string_view::npos) break;
+    const size_t start = scheme_end + 3;
+    const size_t stop = text.find_first_of("@/?# \t\r\n\"'<>", start);
+    out.append(text.data() + pos, start - pos);
+    if (stop != absl::string_view::npos && text[stop] == '@') {
+      pos = stop + 1;  // drop "user:password@"
+    } else {
+      pos = start;
+    }
+  }
+  out.append(text.data() + pos, text.size() - pos);
+  return out;
+}
+
 }  // namespace pantau

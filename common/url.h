@@ -40,6 +40,8 @@ absl::Status ValidateResolverAddress(absl::string_view text);
 
 // The URL with any "user:password@" removed, for logs and stored results.
 std::string RedactUrlUserinfo(absl::string_view url);
+// The same for every URL inside a longer text (a finding's detail or evidence).
+std::string RedactUrlUserinfoInText(absl::string_view text);
 
 }  // namespace pantau
 

@@ -58,6 +58,9 @@ TEST(ValidateResolverAddress, AcceptsAddressesWithOptionalPorts) {
 TEST(RedactUrlUserinfo, RemovesCredentials) {
   EXPECT_EQ(RedactUrlUserinfo("https://admin:rahasia@pn.go.id/x@y"), "https://pn.go.id/x@y");
   EXPECT_EQ(RedactUrlUserinfo("https://pn.go.id/a@b"), "https://pn.go.id/a@b");
+  EXPECT_EQ(RedactUrlUserinfoInText("from http://a:b@x.go.id/p to https://u@y.example/?m=a@b end"),
+            "from http://x.go.id/p to https://y.example/?m=a@b end");
+  EXPECT_EQ(RedactUrlUserinfoInText("no urls, mail a@b"), "no urls, mail a@b");
 }
 
 }  // namespace

@@ -194,6 +194,11 @@ void AgentApp::ProbeSite(const SiteConfig& site, absl::Time now) {
   engine_->Submit(AvailabilityRequest(site, config_.max_body_bytes),
                   [this, site, now, clock](FetchResult fetch) {
                     if (stopping_.load()) return;
+                    if (fetch.local_failure) {
+                      PANTAU_LOG(WARNING) << "probe of " << site.id
+                                          << " not run: " << fetch.error;
+                      return;
+                    }
                     v1::Event event;
                     event.set_observed_unix_ms(absl::ToUnixMillis(clock->Now()));
                     *event.mutable_probe() = AvailabilityResult(site, fetch, now, clock->Now());
@@ -224,6 +229,12 @@ void AgentApp::ProbeTcp(const SiteConfig& site, absl::Time now) {
         gather->results.emplace_back(port, std::move(f));
         if (--gather->remaining > 0) return;
         all = std::move(gather->results);
+      }
+      for (const auto& [p, r] : all) {
+        if (r.local_failure) {
+          PANTAU_LOG(WARNING) << "tcp probe of " << site.id << " not run: " << r.error;
+          return;
+        }
       }
       std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
       v1::Event event;
@@ -313,8 +324,22 @@ absl::Status AgentApp::Start() {
 
 void AgentApp::StopProbing() {
   if (scheduler_) scheduler_->Stop();
+  // Fetches in flight may already have reached the site: let them finish and be reported (so
+  // what the sites saw and what is stored agree), for at most the longest fetch timeout.
+  if (engine_ && !stopping_.load() && !engine_->WaitIdle(DrainTimeout())) {
+    PANTAU_LOG(WARNING) << "stopping with " << engine_->pending()
+                        << " fetches unfinished; their results are not reported";
+  }
   stopping_.store(true);
   if (engine_) engine_->Stop();
+}
+
+absl::Duration AgentApp::DrainTimeout() const {
+  absl::Duration longest = absl::Seconds(1);
+  for (const SiteConfig& site : sites_) {
+    longest = std::max({longest, site.timeout, site.tcp.timeout});
+  }
+  return std::min(longest, absl::Seconds(15));
 }
 
 void AgentApp::Shutdown() {

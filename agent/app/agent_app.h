@@ -44,7 +44,9 @@ class AgentApp {
 
   absl::Status Start();
   // Stops probing and heartbeats but keeps sending what is spooled (tests use it to drain
-  // the spool; an operator's "drain" command later).
+  // the spool; an operator's "drain" command later). Availability probes in flight finish
+  // and are reported (up to their timeout, at most 15 s); content runs still waiting for a
+  // later stage are abandoned.
   void StopProbing();
   // Stops probing and sending; what was not acknowledged stays in the spool. Idempotent.
   void Shutdown();
@@ -64,6 +66,8 @@ class AgentApp {
   // Spools one event (from any thread) unless the agent is stopping.
   void Emit(v1::Event event, EventPriority priority, absl::string_view what);
   void AppendHeartbeat(absl::Time now);
+  // How long StopProbing() lets fetches in flight finish.
+  absl::Duration DrainTimeout() const;
 
   const AgentConfig config_;
   const Clock& clock_;

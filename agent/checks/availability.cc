@@ -43,8 +43,9 @@ void AddFinding(google::protobuf::RepeatedPtrField<v1::Finding>* findings,
   v1::Finding* f = findings->Add();
   f->set_kind(std::string(kind));
   f->set_severity(severity);
-  f->set_detail(Cut(detail, kMaxDetailBytes));
-  f->set_evidence(Cut(evidence, kMaxDetailBytes));
+  // Findings quote URLs from the site (redirect targets, links); none may carry credentials.
+  f->set_detail(Cut(RedactUrlUserinfoInText(detail), kMaxDetailBytes));
+  f->set_evidence(Cut(RedactUrlUserinfoInText(evidence), kMaxDetailBytes));
   f->set_key(Cut(key, kMaxKeyBytes));
 }
 

@@ -4,7 +4,6 @@
 #include <optional>
 #include <utility>
 
-#include "absl/hash/hash.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -26,6 +25,9 @@ namespace {
 constexpr int kMaxSitemapFiles = 20;
 constexpr int kMaxRequiredPageFetches = 30;
 constexpr int64_t kSideBodyBytes = 2 << 20;  // robots, feeds, wp-json, required pages
+// Per sitemap file (the protocol allows 50 MiB; court sites' are far smaller). Bounds a run's
+// memory: at most kMaxSitemapFiles of these are held at once.
+constexpr int64_t kSitemapBodyBytes = 10 << 20;
 // Changed share of visible text between the plain page and a crawler's copy beyond which the
 // crawler is served another page.
 constexpr double kCloakingTextShare = 0.5;
@@ -51,6 +53,17 @@ v1::CheckReport NewReport(const SiteConfig& site, absl::string_view check, absl:
   return r;
 }
 
+// FNV-1a: the same value in every process (absl::Hash is seeded per process), so a stored
+// hash still compares after a restart.
+uint64_t StableHash(absl::string_view text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 std::string Percent(double share) { return absl::StrCat(static_cast<int>(share * 100 + 0.5), "%"); }
 
 // Everything one run fetched, filled in by engine callbacks (one at a time, on the loop
@@ -64,16 +77,31 @@ struct Run : std::enable_shared_from_this<Run> {
 
   FetchResult page;
   std::optional<FetchResult> googlebot, inspection, search_visitor;
-  std::optional<FetchResult> robots, wp_json, feed, news;
+  std::optional<FetchResult> robots, wp_json, feed, joomla_feed, news;
   std::vector<std::pair<std::string, FetchResult>> sitemap_files;
   std::vector<std::pair<std::string, SitemapDoc>> sitemap_docs;
   HtmlDocument page_doc;
+  // Of the plain page, computed once by AnalyzePage and reused by the cloaking comparison.
+  std::optional<TextFingerprint> page_print;
+  std::optional<GamblingScan> page_gambling;
   RequiredPagesResult required;
   std::vector<FetchResult> required_fetches;  // aligned with `required_urls`
   std::vector<size_t> required_index;          // item index in `required` per fetch
 
   std::atomic<int> outstanding{0};
+  // A fetch failed here, not at the site (engine stopping, queue full): the run is abandoned
+  // without a report and without touching the stored baselines.
+  std::atomic<bool> abandoned{false};
   std::function<void()> next_stage;
+
+  // URLs taken from the site (robots.txt, sitemap indexes, links) are fetched only when they
+  // are http(s) and do not name an IP address other than the site's own: a hostile page must
+  // not make the agent probe its host's internal services (169.254.169.254, 127.0.0.1:9100).
+  bool MayFetch(const std::string& url) const {
+    const std::optional<UrlParts> u = ParseHttpUrl(url);
+    if (!u.has_value()) return false;
+    return !IsIpAddress(u->host) || u->host == origin.host;
+  }
 
   FetchRequest Request(const std::string& url, int64_t max_body) const {
     FetchRequest r;
@@ -91,6 +119,7 @@ struct Run : std::enable_shared_from_this<Run> {
     outstanding.fetch_add(1, std::memory_order_relaxed);
     std::shared_ptr<Run> self = shared_from_this();
     context.engine->Submit(std::move(request), [self, slot](FetchResult result) {
+      if (result.local_failure) self->abandoned.store(true);
       *slot = std::move(result);
       self->Arrived();
     });
@@ -109,6 +138,13 @@ struct Run : std::enable_shared_from_this<Run> {
     if (outstanding.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     std::function<void()> stage = std::move(next_stage);
     next_stage = nullptr;
+    if (abandoned.load()) {
+      PANTAU_LOG(WARNING) << "site " << site.id
+                          << ": content check abandoned (the agent is stopping or busy)";
+      auto callback = std::move(done);
+      callback({});
+      return;
+    }
     stage();
   }
 
@@ -142,7 +178,9 @@ void Run::Start() {
         Fetch(Request(base + "/wp-json/wp/v2/posts?per_page=1&_fields=date_gmt,modified_gmt",
                       kSideBodyBytes),
               &wp_json.emplace());
-        Fetch(Request(base + "/feed/", kSideBodyBytes), &feed.emplace());
+        Fetch(Request(base + "/feed/", kSideBodyBytes), &feed.emplace());  // WordPress
+        Fetch(Request(base + "/index.php?format=feed&type=rss", kSideBodyBytes),
+              &joomla_feed.emplace());  // Joomla
         if (!c.news_url.empty()) Fetch(Request(c.news_url, context.max_body_bytes), &news.emplace());
       },
       [this] { FetchSitemapsAndRequiredPages(); });
@@ -169,11 +207,13 @@ void Run::FetchSitemapsAndRequiredPages() {
           sitemap_files.emplace_back(url, FetchResult{});
         }
         // Pointers into sitemap_files stay valid: reserved above, no growth while in flight.
-        for (auto& [url, slot] : sitemap_files) Fetch(Request(url, 50 << 20), &slot);
+        for (auto& [url, slot] : sitemap_files) {
+          if (MayFetch(url)) Fetch(Request(url, kSitemapBodyBytes), &slot);
+        }
         if (want_required) {
           required_fetches.reserve(kMaxRequiredPageFetches);
           for (size_t i = 0; i < required.items.size(); ++i) {
-            if (!required.items[i].found || required.items[i].url.empty()) continue;
+            if (!required.items[i].found || !MayFetch(required.items[i].url)) continue;
             if (static_cast<int>(required_fetches.size()) >= kMaxRequiredPageFetches) break;
             required_index.push_back(i);
             required_fetches.emplace_back();
@@ -210,7 +250,7 @@ void Run::FetchNestedSitemaps() {
   Stage(
       [&] {
         for (auto& [url, slot] : *nested) {
-          if (IsHttpUrl(url)) Fetch(Request(url, 50 << 20), &slot);
+          if (MayFetch(url)) Fetch(Request(url, kSitemapBodyBytes), &slot);
         }
       },
       [this, nested] {
@@ -253,7 +293,8 @@ void AnalyzePage(Run& run, absl::Time now, std::vector<v1::CheckReport>* out) {
   }
 
   // Defacement: text against the stored baseline, and known defacer phrases.
-  const TextFingerprint now_print = MakeFingerprint(absl::StrCat(doc.title, " ", doc.visible_text));
+  const TextFingerprint& now_print =
+      run.page_print.emplace(MakeFingerprint(absl::StrCat(doc.title, " ", doc.visible_text)));
   std::vector<std::string> phrases =
       run.context.analyzers->defacement_phrases().Match(doc.visible_text, doc.title);
   std::optional<CheckStateStore::Entry> stored = run.context.state->Get(run.site.id, kFingerprintKey);
@@ -293,8 +334,8 @@ void AnalyzePage(Run& run, absl::Time now, std::vector<v1::CheckReport>* out) {
   // Gambling-spam injection.
   const std::optional<UrlParts> page_url =
       ParseHttpUrl(run.page.final_url.empty() ? run.site.url : run.page.final_url);
-  GamblingScan gambling =
-      run.context.analyzers->gambling().Scan(doc, page_url.has_value() ? page_url->host : "");
+  const GamblingScan& gambling = run.page_gambling.emplace(
+      run.context.analyzers->gambling().Scan(doc, page_url.has_value() ? page_url->host : ""));
   if (gambling.suspicious) {
     AddFinding(findings, "gambling_spam", v1::Finding::CRITICAL,
                absl::StrCat("gambling spam on the page (score ", gambling.score, ")"),
@@ -328,11 +369,16 @@ void AnalyzeCloaking(Run& run, std::vector<v1::CheckReport>* out) {
     return;
   }
   const std::optional<UrlParts> plain_final = ParseHttpUrl(run.page.final_url);
-  const TextFingerprint plain_print =
-      MakeFingerprint(absl::StrCat(run.page_doc.title, " ", run.page_doc.visible_text));
   const std::optional<UrlParts> page_url = ParseHttpUrl(run.site.url);
-  const GamblingScan plain_gambling = run.context.analyzers->gambling().Scan(
-      run.page_doc, page_url.has_value() ? page_url->host : "");
+  if (!run.page_print.has_value()) {
+    run.page_print = MakeFingerprint(absl::StrCat(run.page_doc.title, " ", run.page_doc.visible_text));
+  }
+  if (!run.page_gambling.has_value()) {
+    run.page_gambling = run.context.analyzers->gambling().Scan(
+        run.page_doc, page_url.has_value() ? page_url->host : "");
+  }
+  const TextFingerprint& plain_print = *run.page_print;
+  const GamblingScan& plain_gambling = *run.page_gambling;
   const struct {
     const char* who;
     const std::optional<FetchResult>& fetch;
@@ -396,6 +442,23 @@ void AnalyzeCloaking(Run& run, std::vector<v1::CheckReport>* out) {
 void AnalyzeSitemaps(Run& run, absl::Time now, std::vector<v1::CheckReport>* out) {
   if (!run.site.content.sitemaps) return;
   v1::CheckReport report = NewReport(run.site, "sitemap", run.started);
+  // A sitemap that could not be read is not an empty one: keep the baseline and the findings.
+  std::string unreadable;
+  if (run.robots.has_value() && (!run.robots->transfer_ok || run.robots->status >= 500)) {
+    unreadable = absl::StrCat("robots.txt: ", FetchFailure(*run.robots));
+  }
+  for (const auto& [url, fetch] : run.sitemap_files) {
+    if (unreadable.empty() && fetch.status != 0 && fetch.status >= 500) {
+      unreadable = absl::StrCat(url, ": ", FetchFailure(fetch));
+    } else if (unreadable.empty() && !fetch.transfer_ok && fetch.status == 0 && !fetch.error.empty()) {
+      unreadable = absl::StrCat(url, ": ", FetchFailure(fetch));
+    }
+  }
+  if (!unreadable.empty()) {
+    report.set_error(absl::StrCat("cannot read the sitemaps: ", unreadable));
+    out->push_back(std::move(report));
+    return;
+  }
   SitemapPolicy policy;
   const GamblingDetector& gambling = run.context.analyzers->gambling();
   policy.looks_gambling = [&gambling](absl::string_view text) {
@@ -485,7 +548,11 @@ void AnalyzeFreshness(Run& run, absl::Time now, absl::TimeZone tz,
   v1::CheckReport report = NewReport(run.site, "freshness", run.started);
   FreshnessInputs in;
   if (run.wp_json.has_value() && PageOk(*run.wp_json)) in.wp_json = NewestWpJsonPostDate(run.wp_json->body);
-  if (run.feed.has_value() && PageOk(*run.feed)) in.feed = NewestFeedDate(run.feed->body);
+  for (const std::optional<FetchResult>* f : {&run.feed, &run.joomla_feed}) {
+    if (!f->has_value() || !PageOk(**f)) continue;
+    std::optional<absl::Time> t = NewestFeedDate((*f)->body);
+    if (t.has_value() && (!in.feed.has_value() || *t > *in.feed)) in.feed = t;
+  }
   for (const auto& [url, doc] : run.sitemap_docs) {
     if (doc.kind != SitemapKind::kUrlSet) continue;
     std::optional<absl::Time> t = NewestSitemapLastmod(doc);
@@ -501,7 +568,7 @@ void AnalyzeFreshness(Run& run, absl::Time now, absl::TimeZone tz,
     std::optional<absl::CivilDay> newest = NewestDate(listing_text, today);
     if (newest.has_value()) in.listing_date = newest;
     // When the listing's text last changed (dynamic tokens are stripped by the fingerprint).
-    const std::string hash = absl::StrCat(absl::HashOf(MakeFingerprint(listing_text).Serialize()));
+    const std::string hash = absl::StrCat(StableHash(MakeFingerprint(listing_text).Serialize()));
     std::optional<CheckStateStore::Entry> stored = run.context.state->Get(run.site.id, kListingHashKey);
     if (!stored.has_value() || stored->value != hash) {
       (void)run.context.state->Put(run.site.id, kListingHashKey, hash, now);

@@ -245,7 +245,9 @@ class HttpEngine::Impl {
       }
     }
     // Outside the lock: the callback may Submit() again.
-    done(Failed(request, error));
+    FetchResult failed = Failed(request, error);
+    failed.local_failure = true;
+    done(std::move(failed));
   }
 
   void Start() {
@@ -292,6 +294,12 @@ class HttpEngine::Impl {
     return pending_;
   }
 
+  bool WaitIdle(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(
+        absl::Condition(+[](int* pending) { return *pending == 0; }, &pending_), timeout);
+  }
+
  private:
   void Loop(bool until_idle) {
     {
@@ -327,6 +335,7 @@ class HttpEngine::Impl {
       curl_multi_remove_handle(multi_, easy);
       ReleaseHandle(t.get());
       t->result = Failed(t->request, kStopping);
+      t->result.local_failure = true;
       completed.push_back(std::move(t));
     }
     active_.clear();
@@ -348,6 +357,7 @@ class HttpEngine::Impl {
     std::vector<std::unique_ptr<Transfer>> completed;
     for (auto& t : queued) {
       t->result = Failed(t->request, kStopping);
+      t->result.local_failure = true;
       completed.push_back(std::move(t));
     }
     Deliver(&completed);
@@ -628,17 +638,17 @@ class HttpEngine::Impl {
   }
 
   // Runs the callbacks of completed fetches, outside the lock, on the calling (loop) thread.
+  // A fetch stays pending until its callback has returned, so fetches the callback submits are
+  // counted before it stops counting: pending() never dips to 0 between stages of a chain.
   void Deliver(std::vector<std::unique_ptr<Transfer>>* completed) {
     if (completed->empty()) return;
-    {
-      absl::MutexLock lock(&mu_);
-      pending_ -= static_cast<int>(completed->size());
-    }
     for (auto& t : *completed) {
       Callback done = std::move(t->done);
       FetchResult result = std::move(t->result);
       t.reset();
       done(std::move(result));
+      absl::MutexLock lock(&mu_);
+      --pending_;
     }
     completed->clear();
   }
@@ -685,6 +695,7 @@ void HttpEngine::Start() { impl_->Start(); }
 void HttpEngine::Stop() { impl_->Stop(); }
 void HttpEngine::RunUntilIdle() { impl_->RunUntilIdle(); }
 int HttpEngine::pending() const { return impl_->pending(); }
+bool HttpEngine::WaitIdle(absl::Duration timeout) { return impl_->WaitIdle(timeout); }
 
 std::vector<FetchResult> FetchAll(std::vector<FetchRequest> requests,
                                   const HttpEngineOptions& options) {

@@ -71,6 +71,9 @@ struct FetchResult {
   // connect_only: true when connected (and, for https, the certificate verified).
   bool transfer_ok = false;
   std::string error;
+  // The fetch failed here, not at the site: the engine was stopping or its queue was full.
+  // Such a result says nothing about the site and is not reported as one.
+  bool local_failure = false;
   // Final response.
   int status = 0;
   std::string http_version;  // "1.0", "1.1", "2", "3"
@@ -134,8 +137,11 @@ class HttpEngine {
   // called and no other RunUntilIdle() is running (else it returns at once).
   void RunUntilIdle();
 
-  // Fetches queued or running now.
+  // Fetches queued or running now (a fetch counts until its callback has returned).
   int pending() const;
+  // With Start(): waits until nothing is pending (fetches that callbacks submit included), or
+  // for `timeout`. True when idle. Used to let fetches in flight finish before Stop().
+  bool WaitIdle(absl::Duration timeout);
 
  private:
   class Impl;

@@ -395,6 +395,8 @@ TEST_F(HttpEngineTest, HundredConcurrentFetchesCompleteExactlyOnce) {
                                         +[](int* n) { return *n == 100; }, &done),
                                     absl::Seconds(60)));
   }
+  // A fetch counts as pending until its callback has returned.
+  EXPECT_TRUE((*engine)->WaitIdle(absl::Seconds(30)));
   EXPECT_EQ((*engine)->pending(), 0);
   (*engine)->Stop();
   absl::MutexLock lock(&mu);
@@ -412,12 +414,14 @@ TEST_F(HttpEngineTest, StopCompletesRunningAndQueuedFetches) {
   (*engine)->Start();
   absl::Mutex mu;
   std::vector<std::string> errors;
+  int local_failures = 0;
   for (int i = 0; i < 5; ++i) {
     FetchRequest request = Get(silent.Url());
     request.timeout = absl::Seconds(120);
     (*engine)->Submit(request, [&](FetchResult r) {
       absl::MutexLock lock(&mu);
       errors.push_back(r.error);
+      local_failures += r.local_failure ? 1 : 0;
     });
   }
   ASSERT_TRUE(testing::Eventually([&] { return silent.accepted() == 2; }));
@@ -429,12 +433,18 @@ TEST_F(HttpEngineTest, StopCompletesRunningAndQueuedFetches) {
     absl::MutexLock lock(&mu);
     EXPECT_THAT(errors, SizeIs(5));
     for (const std::string& e : errors) EXPECT_EQ(e, "agent stopping");
+    EXPECT_EQ(local_failures, 5);  // not the site's fault: never reported as its state
   }
   EXPECT_EQ((*engine)->pending(), 0);
   // After Stop(): completes at once, inside Submit().
   std::string late;
-  (*engine)->Submit(Get(nginx_->Url("/")), [&](FetchResult r) { late = r.error; });
+  bool late_local = false;
+  (*engine)->Submit(Get(nginx_->Url("/")), [&](FetchResult r) {
+    late = r.error;
+    late_local = r.local_failure;
+  });
   EXPECT_EQ(late, "agent stopping");
+  EXPECT_TRUE(late_local);
   (*engine)->Stop();  // idempotent
 }
 

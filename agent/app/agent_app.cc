@@ -137,6 +137,7 @@ absl::StatusOr<std::unique_ptr<AgentApp>> AgentApp::Create(const AgentConfig& co
   engine_options.max_concurrent = config.max_concurrent_fetches;
   engine_options.ca_file = config.ca_file;
   PANTAU_ASSIGN_OR_RETURN(app->engine_, HttpEngine::Create(engine_options));
+  app->work_ = std::make_unique<WorkQueue>("results");
   PANTAU_ASSIGN_OR_RETURN(app->check_state_,
                           CheckStateStore::Open(config.state_dir + "/checks.db"));
   const bool any_content = std::any_of(app->sites_.begin(), app->sites_.end(),
@@ -190,26 +191,28 @@ void AgentApp::Emit(v1::Event event, EventPriority priority, absl::string_view w
 }
 
 void AgentApp::ProbeSite(const SiteConfig& site, absl::Time now) {
-  const Clock* clock = &clock_;
   engine_->Submit(AvailabilityRequest(site, config_.max_body_bytes),
-                  [this, site, now, clock](FetchResult fetch) {
-                    if (stopping_.load()) return;
-                    if (fetch.local_failure) {
-                      PANTAU_LOG(WARNING) << "probe of " << site.id
-                                          << " not run: " << fetch.error;
-                      return;
-                    }
-                    v1::Event event;
-                    event.set_observed_unix_ms(absl::ToUnixMillis(clock->Now()));
-                    *event.mutable_probe() = AvailabilityResult(site, fetch, now, clock->Now());
-                    metrics_->CountProbe(event.probe().up());
-                    if (!event.probe().up()) {
-                      PANTAU_LOG(WARNING) << "site " << site.id << " is down: "
-                                          << event.probe().error();
-                    }
-                    Emit(std::move(event), EventPriority::kProbe,
-                         absl::StrCat("the probe of ", site.id));
+                  [this, site, now](FetchResult fetch) {
+                    work_->Post([this, site, now, fetch = std::move(fetch)] {
+                      ReportProbe(site, fetch, now);
+                    });
                   });
+}
+
+void AgentApp::ReportProbe(const SiteConfig& site, const FetchResult& fetch, absl::Time started) {
+  if (stopping_.load()) return;
+  if (fetch.local_failure) {
+    PANTAU_LOG(WARNING) << "probe of " << site.id << " not run: " << fetch.error;
+    return;
+  }
+  v1::Event event;
+  event.set_observed_unix_ms(absl::ToUnixMillis(clock_.Now()));
+  *event.mutable_probe() = AvailabilityResult(site, fetch, started, clock_.Now());
+  metrics_->CountProbe(event.probe().up());
+  if (!event.probe().up()) {
+    PANTAU_LOG(WARNING) << "site " << site.id << " is down: " << event.probe().error();
+  }
+  Emit(std::move(event), EventPriority::kProbe, absl::StrCat("the probe of ", site.id));
 }
 
 void AgentApp::ProbeTcp(const SiteConfig& site, absl::Time now) {
@@ -237,10 +240,12 @@ void AgentApp::ProbeTcp(const SiteConfig& site, absl::Time now) {
         }
       }
       std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      v1::Event event;
-      event.set_observed_unix_ms(absl::ToUnixMillis(clock->Now()));
-      *event.mutable_probe() = TcpResult(site, all, now);
-      Emit(std::move(event), EventPriority::kProbe, absl::StrCat("the tcp probe of ", site.id));
+      work_->Post([this, site, now, clock, all = std::move(all)] {
+        v1::Event event;
+        event.set_observed_unix_ms(absl::ToUnixMillis(clock->Now()));
+        *event.mutable_probe() = TcpResult(site, all, now);
+        Emit(std::move(event), EventPriority::kProbe, absl::StrCat("the tcp probe of ", site.id));
+      });
     });
   }
 }
@@ -270,6 +275,7 @@ void AgentApp::CheckContent(const SiteConfig& site, absl::Time now) {
   context.analyzers = analyzers_.get();
   context.clock = &clock_;
   context.max_body_bytes = config_.max_body_bytes;
+  context.analysis = work_.get();
   RunContentChecks(context, site, now, [this, site](std::vector<v1::CheckReport> reports) {
     {
       absl::MutexLock lock(&content_mu_);
@@ -315,6 +321,7 @@ absl::Status AgentApp::Start() {
     metrics_port_ = ports.empty() ? 0 : ports.front();
   }
   sender_->Start();
+  work_->Start();
   engine_->Start();
   scheduler_->Start();
   PANTAU_LOG(INFO) << "agent " << config_.agent_id << " probing " << sites_.size()
@@ -325,13 +332,25 @@ absl::Status AgentApp::Start() {
 void AgentApp::StopProbing() {
   if (scheduler_) scheduler_->Stop();
   // Fetches in flight may already have reached the site: let them finish and be reported (so
-  // what the sites saw and what is stored agree), for at most the longest fetch timeout.
-  if (engine_ && !stopping_.load() && !engine_->WaitIdle(DrainTimeout())) {
-    PANTAU_LOG(WARNING) << "stopping with " << engine_->pending()
-                        << " fetches unfinished; their results are not reported";
+  // what the sites saw and what is stored agree), for at most the longest fetch timeout. A
+  // result's handling may start another fetch (the next stage of a content run), so wait
+  // until engine and work queue are idle together. (Real time: these waits bound real I/O.)
+  if (engine_ && work_ && !stopping_.load()) {
+    const absl::Time deadline = absl::Now() + DrainTimeout();
+    while (engine_->pending() > 0 || work_->pending() > 0) {
+      const absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) {
+        PANTAU_LOG(WARNING) << "stopping with " << engine_->pending()
+                            << " fetches unfinished; their results are not reported";
+        break;
+      }
+      engine_->WaitIdle(left);
+      work_->WaitIdle(std::max(deadline - absl::Now(), absl::ZeroDuration()));
+    }
   }
   stopping_.store(true);
   if (engine_) engine_->Stop();
+  if (work_) work_->Stop();
 }
 
 absl::Duration AgentApp::DrainTimeout() const {

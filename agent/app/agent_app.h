@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "agent/config/agent_config.h"
 #include "agent/spool/spool_store.h"
+#include "common/work_queue.h"
 #include "common/clock.h"
 
 namespace prometheus {
@@ -28,6 +29,7 @@ class AgentMetrics;
 class CheckStateStore;
 class ContentAnalyzers;
 class HttpEngine;
+struct FetchResult;
 class ProbeScheduler;
 class Sender;
 class SpoolStore;
@@ -60,6 +62,7 @@ class AgentApp {
   AgentApp(AgentConfig config, const Clock& clock);
   void ScheduleSite(const SiteConfig& site);
   void ProbeSite(const SiteConfig& site, absl::Time now);
+  void ReportProbe(const SiteConfig& site, const FetchResult& fetch, absl::Time started);
   void ProbeTcp(const SiteConfig& site, absl::Time now);
   void ProbeDns(const SiteConfig& site, absl::Time now);
   void CheckContent(const SiteConfig& site, absl::Time now);
@@ -76,6 +79,8 @@ class AgentApp {
   std::unique_ptr<AgentMetrics> metrics_;
   std::unique_ptr<SpoolStore> spool_;
   std::unique_ptr<HttpEngine> engine_;
+  // Result handling (spool writes) and content analysis, off the engine's loop thread.
+  std::unique_ptr<WorkQueue> work_;
   std::unique_ptr<CheckStateStore> check_state_;
   std::unique_ptr<ContentAnalyzers> analyzers_;
   // Set before the engine stops: fetches it cancels are not results to report.

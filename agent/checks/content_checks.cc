@@ -138,14 +138,22 @@ struct Run : std::enable_shared_from_this<Run> {
     if (outstanding.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     std::function<void()> stage = std::move(next_stage);
     next_stage = nullptr;
-    if (abandoned.load()) {
-      PANTAU_LOG(WARNING) << "site " << site.id
-                          << ": content check abandoned (the agent is stopping or busy)";
-      auto callback = std::move(done);
-      callback({});
-      return;
+    std::shared_ptr<Run> self = shared_from_this();
+    auto next = [self, stage = std::move(stage)] {
+      if (self->abandoned.load()) {
+        PANTAU_LOG(WARNING) << "site " << self->site.id
+                            << ": content check abandoned (the agent is stopping or busy)";
+        auto callback = std::move(self->done);
+        callback({});
+        return;
+      }
+      stage();
+    };
+    if (context.analysis != nullptr) {
+      context.analysis->Post(std::move(next));
+    } else {
+      next();
     }
-    stage();
   }
 
   void Start();

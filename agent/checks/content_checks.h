@@ -22,6 +22,7 @@
 #include "agent/config/agent_config.h"
 #include "agent/probes/http_engine.h"
 #include "common/clock.h"
+#include "common/work_queue.h"
 #include "pantau/v1/events.pb.h"
 
 namespace pantau::agent {
@@ -58,6 +59,9 @@ struct ContentContext {
   int64_t max_body_bytes = 5 << 20;
   // The sites' time zone for dates written on pages. Default Asia/Jakarta (WIB).
   std::string time_zone = "Asia/Jakarta";
+  // Where parsing and analysis run (the engine's loop must stay free to time other fetches);
+  // null = on the engine's loop thread (one-shot tools).
+  WorkQueue* analysis = nullptr;
 };
 
 // User-Agents and headers of the cloaking comparison (public so tests can configure nginx
@@ -72,7 +76,8 @@ inline constexpr char kBrowserUserAgent[] =
 inline constexpr char kGoogleReferer[] = "https://www.google.com/";
 
 // Starts a run; returns at once. `done` gets the reports ("content", and as configured
-// "cloaking", "sitemap", "required_pages", "freshness"), on the engine's loop thread. A check
+// "cloaking", "sitemap", "required_pages", "freshness"), on context.analysis's thread (or the
+// engine's loop thread when that is null). A check
 // that could not run has its report's error set (its previous findings stay open).
 void RunContentChecks(const ContentContext& context, const SiteConfig& site, absl::Time started,
                       std::function<void(std::vector<v1::CheckReport>)> done);

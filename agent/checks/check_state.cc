@@ -41,17 +41,19 @@ CheckStateStore::~CheckStateStore() {
   sqlite3_close(db_);
 }
 
-std::optional<CheckStateStore::Entry> CheckStateStore::Get(const std::string& site,
-                                                            const std::string& key) const {
+absl::StatusOr<std::optional<CheckStateStore::Entry>> CheckStateStore::Get(
+    const std::string& site, const std::string& key) const {
   absl::MutexLock lock(&mu_);
   SqliteStatement s(db_, "SELECT value, updated_ms FROM check_state WHERE site=? AND key=?");
-  if (!s.ok()) {
-    PANTAU_LOG(ERROR) << "check state: " << sqlite3_errmsg(db_);
-    return std::nullopt;
-  }
+  if (!s.ok()) return absl::InternalError(absl::StrCat("check state: ", sqlite3_errmsg(db_)));
   s.BindText(1, site);
   s.BindText(2, key);
-  if (s.Step() != SQLITE_ROW) return std::nullopt;
+  const int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<Entry>();
+  if (rc != SQLITE_ROW) {
+    return absl::InternalError(
+        absl::StrCat("check state: cannot read ", site, "/", key, ": ", sqlite3_errmsg(db_)));
+  }
   Entry entry;
   const void* blob = sqlite3_column_blob(s.get(), 0);
   const int bytes = sqlite3_column_bytes(s.get(), 0);

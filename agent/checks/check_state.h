@@ -4,7 +4,7 @@
 // take a defaced page as the new normal).
 //
 //   PANTAU_ASSIGN_OR_RETURN(auto state, CheckStateStore::Open(dir + "/checks.db"));
-//   std::optional<std::string> baseline = state->Get("pn-www", "text_fingerprint");
+//   PANTAU_ASSIGN_OR_RETURN(auto baseline, state->Get("pn-www", "text_fingerprint"));
 //   state->Put("pn-www", "text_fingerprint", fingerprint.Serialize());
 #ifndef PANTAU_AGENT_CHECKS_CHECK_STATE_H_
 #define PANTAU_AGENT_CHECKS_CHECK_STATE_H_
@@ -31,12 +31,14 @@ class CheckStateStore {
   static absl::StatusOr<std::unique_ptr<CheckStateStore>> OpenInMemory();
   ~CheckStateStore();
 
-  // The value and when it was written; nullopt when absent or unreadable (logged).
+  // The value and when it was written; nullopt when absent; Internal when the database cannot
+  // be read (busy past the timeout, I/O error), which callers must not take for "absent": a
+  // missing baseline is re-taken, an unreadable one must not be.
   struct Entry {
     std::string value;
     absl::Time updated;
   };
-  std::optional<Entry> Get(const std::string& site, const std::string& key) const;
+  absl::StatusOr<std::optional<Entry>> Get(const std::string& site, const std::string& key) const;
   absl::Status Put(const std::string& site, const std::string& key, const std::string& value,
                    absl::Time now);
   // Forgets every key of a site (a new baseline is taken on the next run).

@@ -305,7 +305,16 @@ void AnalyzePage(Run& run, absl::Time now, std::vector<v1::CheckReport>* out) {
       run.page_print.emplace(MakeFingerprint(absl::StrCat(doc.title, " ", doc.visible_text)));
   std::vector<std::string> phrases =
       run.context.analyzers->defacement_phrases().Match(doc.visible_text, doc.title);
-  std::optional<CheckStateStore::Entry> stored = run.context.state->Get(run.site.id, kFingerprintKey);
+  absl::StatusOr<std::optional<CheckStateStore::Entry>> read =
+      run.context.state->Get(run.site.id, kFingerprintKey);
+  if (!read.ok()) {
+    // Without the baseline we can judge nothing about changes; a new one must not be taken.
+    report.clear_findings();
+    report.set_error(absl::StrCat("cannot read the stored baseline: ", read.status().message()));
+    out->push_back(std::move(report));
+    return;
+  }
+  const std::optional<CheckStateStore::Entry>& stored = *read;
   std::optional<TextFingerprint> baseline;
   if (stored.has_value()) {
     absl::StatusOr<TextFingerprint> parsed = TextFingerprint::Parse(stored->value);
@@ -355,8 +364,13 @@ void AnalyzePage(Run& run, absl::Time now, std::vector<v1::CheckReport>* out) {
   std::vector<std::string> tokens = SiteVerificationTokens(doc);
   std::sort(tokens.begin(), tokens.end());
   const std::string joined = absl::StrJoin(tokens, "\n");
-  std::optional<CheckStateStore::Entry> known_tokens = run.context.state->Get(run.site.id, kVerificationKey);
-  if (!known_tokens.has_value()) {
+  absl::StatusOr<std::optional<CheckStateStore::Entry>> known_read =
+      run.context.state->Get(run.site.id, kVerificationKey);
+  const std::optional<CheckStateStore::Entry> known_tokens =
+      known_read.ok() ? *known_read : std::nullopt;
+  if (!known_read.ok()) {
+    PANTAU_LOG(WARNING) << "site " << run.site.id << ": " << known_read.status().message();
+  } else if (!known_tokens.has_value()) {
     (void)run.context.state->Put(run.site.id, kVerificationKey, joined, now);
   } else if (known_tokens->value != joined && !tokens.empty()) {
     AddFinding(findings, "verification_tag_changed", v1::Finding::WARNING,
@@ -477,8 +491,16 @@ void AnalyzeSitemaps(Run& run, absl::Time now, std::vector<v1::CheckReport>* out
   for (const auto& [url, doc] : run.sitemap_docs) builder.AddDocument(url, doc);
   const SitemapSnapshot snapshot = builder.Build();
   SitemapSnapshot previous;
-  if (std::optional<CheckStateStore::Entry> stored = run.context.state->Get(run.site.id, kSitemapKey)) {
-    if (absl::StatusOr<SitemapSnapshot> parsed = SitemapSnapshot::Parse(stored->value); parsed.ok()) {
+  absl::StatusOr<std::optional<CheckStateStore::Entry>> stored =
+      run.context.state->Get(run.site.id, kSitemapKey);
+  if (!stored.ok()) {
+    report.set_error(absl::StrCat("cannot read the stored snapshot: ", stored.status().message()));
+    out->push_back(std::move(report));
+    return;
+  }
+  if (stored->has_value()) {
+    if (absl::StatusOr<SitemapSnapshot> parsed = SitemapSnapshot::Parse((*stored)->value);
+        parsed.ok()) {
       previous = std::move(*parsed);
     }
   }
@@ -577,12 +599,16 @@ void AnalyzeFreshness(Run& run, absl::Time now, absl::TimeZone tz,
     if (newest.has_value()) in.listing_date = newest;
     // When the listing's text last changed (dynamic tokens are stripped by the fingerprint).
     const std::string hash = absl::StrCat(StableHash(MakeFingerprint(listing_text).Serialize()));
-    std::optional<CheckStateStore::Entry> stored = run.context.state->Get(run.site.id, kListingHashKey);
-    if (!stored.has_value() || stored->value != hash) {
-      (void)run.context.state->Put(run.site.id, kListingHashKey, hash, now);
-      if (stored.has_value()) in.listing_hash_changed = now;
-    } else {
-      in.listing_hash_changed = stored->updated;
+    absl::StatusOr<std::optional<CheckStateStore::Entry>> read =
+        run.context.state->Get(run.site.id, kListingHashKey);
+    if (read.ok()) {
+      const std::optional<CheckStateStore::Entry>& stored = *read;
+      if (!stored.has_value() || stored->value != hash) {
+        (void)run.context.state->Put(run.site.id, kListingHashKey, hash, now);
+        if (stored.has_value()) in.listing_hash_changed = now;
+      } else {
+        in.listing_hash_changed = stored->updated;
+      }
     }
   }
   const FreshnessResult fresh = PickFreshness(in, now, tz);

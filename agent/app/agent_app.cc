@@ -138,6 +138,7 @@ absl::StatusOr<std::unique_ptr<AgentApp>> AgentApp::Create(const AgentConfig& co
   engine_options.ca_file = config.ca_file;
   PANTAU_ASSIGN_OR_RETURN(app->engine_, HttpEngine::Create(engine_options));
   app->work_ = std::make_unique<WorkQueue>("results");
+  app->dns_work_ = std::make_unique<WorkQueue>("dns");
   PANTAU_ASSIGN_OR_RETURN(app->check_state_,
                           CheckStateStore::Open(config.state_dir + "/checks.db"));
   const bool any_content = std::any_of(app->sites_.begin(), app->sites_.end(),
@@ -250,14 +251,17 @@ void AgentApp::ProbeTcp(const SiteConfig& site, absl::Time now) {
   }
 }
 
-// c-ares runs its own poll loop; the probe is bounded by site.dns.timeout. It runs on the
-// scheduler's thread (see docs/PROBES.md: many slow resolvers delay other schedules).
+// c-ares runs its own poll loop, bounded by site.dns.timeout, on the DNS queue's thread: a
+// slow resolver delays other DNS probes, never the scheduler or the HTTP engine.
 void AgentApp::ProbeDns(const SiteConfig& site, absl::Time now) {
-  DnsProber prober;
-  v1::Event event;
-  *event.mutable_probe() = DnsResult(site, prober.Probe(DnsSpec(site)), now);
-  event.set_observed_unix_ms(absl::ToUnixMillis(clock_.Now()));
-  Emit(std::move(event), EventPriority::kProbe, absl::StrCat("the dns probe of ", site.id));
+  dns_work_->Post([this, site, now] {
+    if (stopping_.load()) return;
+    DnsProber prober;
+    v1::Event event;
+    *event.mutable_probe() = DnsResult(site, prober.Probe(DnsSpec(site)), now);
+    event.set_observed_unix_ms(absl::ToUnixMillis(clock_.Now()));
+    Emit(std::move(event), EventPriority::kProbe, absl::StrCat("the dns probe of ", site.id));
+  });
 }
 
 void AgentApp::CheckContent(const SiteConfig& site, absl::Time now) {
@@ -322,6 +326,7 @@ absl::Status AgentApp::Start() {
   }
   sender_->Start();
   work_->Start();
+  dns_work_->Start();
   engine_->Start();
   scheduler_->Start();
   PANTAU_LOG(INFO) << "agent " << config_.agent_id << " probing " << sites_.size()
@@ -349,6 +354,7 @@ void AgentApp::StopProbing() {
     }
   }
   stopping_.store(true);
+  if (dns_work_) dns_work_->Stop();  // a probe running finishes (bounded); queued ones drop
   if (engine_) engine_->Stop();
   if (work_) work_->Stop();
 }

@@ -81,6 +81,8 @@ class AgentApp {
   std::unique_ptr<HttpEngine> engine_;
   // Result handling (spool writes) and content analysis, off the engine's loop thread.
   std::unique_ptr<WorkQueue> work_;
+  // DNS probes (c-ares polls on the calling thread), off the scheduler's thread.
+  std::unique_ptr<WorkQueue> dns_work_;
   std::unique_ptr<CheckStateStore> check_state_;
   std::unique_ptr<ContentAnalyzers> analyzers_;
   // Set before the engine stops: fetches it cancels are not results to report.

@@ -10,6 +10,7 @@
 
 #include "agent/spool/spool_store.h"
 #include "collector/ctl/ctl.h"
+#include "common/url.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/pipeline_fixture.h"
@@ -385,6 +386,42 @@ TEST_F(PipelineTest, ContentFindingsReachPostgresAndPantauctl) {
                          out, err);
   EXPECT_EQ(code, 1) << err.str();
   EXPECT_THAT(out.str(), HasSubstr("\"kind\":\"gambling_spam\""));
+}
+
+}  // namespace
+}  // namespace pantau::testing
+
+namespace pantau::testing {
+namespace {
+
+TEST_F(PipelineTest, DnsAndTcpProbesAreStoredBesideTheHttpProbe) {
+  auto collector = StartCollector();
+  ASSERT_NE(collector, nullptr);
+  agent::AgentConfig config = AgentConfigFor(collector->grpc_port(), absl::Milliseconds(500));
+  agent::SiteConfig& site = config.sites[0];
+  const std::optional<UrlParts> url = ParseHttpUrl(site.url);
+  ASSERT_TRUE(url.has_value());
+  site.dns.enabled = true;  // the host is an IP literal: it resolves to itself, no query
+  site.dns.interval = absl::Milliseconds(500);
+  site.dns.jitter = absl::ZeroDuration();
+  site.tcp.ports = {url->port};
+  site.tcp.interval = absl::Milliseconds(500);
+  site.tcp.jitter = absl::ZeroDuration();
+  auto agent = agent::AgentApp::Create(config, clock_);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->Start().ok());
+  ASSERT_TRUE(Eventually([&] {
+    return QueryInt("SELECT count(*) FROM probe_results WHERE probe_kind = 'dns' AND up") >= 1 &&
+           QueryInt("SELECT count(*) FROM probe_results WHERE probe_kind = 'tcp' AND up") >= 1 &&
+           QueryInt("SELECT count(*) FROM probe_results WHERE probe_kind = 'http' AND up") >= 1;
+  }));
+  (*agent)->Shutdown();
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results WHERE NOT up"), 0);
+  // dns and tcp results do not take the http probe's place as the site's latest.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM site_latest WHERE url NOT LIKE 'http%'"), 0);
+  EXPECT_EQ(QueryInt(absl::StrCat("SELECT count(*) FROM probe_results WHERE probe_kind = 'tcp' "
+                                  "AND url = 'tcp://127.0.0.1:", url->port, "'")),
+            QueryInt("SELECT count(*) FROM probe_results WHERE probe_kind = 'tcp'"));
 }
 
 }  // namespace

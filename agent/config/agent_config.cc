@@ -89,6 +89,109 @@ absl::Status ParseContent(YamlFields& parent, const std::string& source,
   return f.status();
 }
 
+absl::Status ParseLogs(YamlFields& parent, const std::string& source, const std::string& prefix,
+                       std::vector<LogSourceConfig>* logs) {
+  if (!parent.Has("logs")) return absl::OkStatus();
+  std::vector<YAML::Node> nodes = parent.MapList("logs");
+  PANTAU_RETURN_IF_ERROR(parent.status());
+  if (nodes.size() > 16) {
+    parent.Fail("logs", "has more than 16 entries");
+    return parent.status();
+  }
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    LogSourceConfig log;
+    YamlFields f(nodes[i], source, absl::StrCat(prefix, "logs[", i, "]."));
+    std::string path = f.String("path", false);
+    if (!path.empty()) log.paths.push_back(path);
+    for (std::string& p : f.StringList("paths", 32, 4096)) log.paths.push_back(std::move(p));
+    log.type = f.String("type", false, log.type);
+    log.log_format = f.String("log_format", false);
+    log.format = f.String("format", false, log.log_format.empty() ? log.format : "nginx");
+    if (f.status().ok() && log.paths.empty()) f.Fail("path", "is required (path or paths)");
+    if (f.status().ok() && log.paths.size() > 32) f.Fail("paths", "has more than 32 entries");
+    for (const std::string& p : log.paths) {
+      if (f.status().ok() && (p.empty() || p[0] != '/')) {
+        f.Fail(path.empty() ? "paths" : "path", absl::StrCat("'", p, "' is not an absolute path"));
+      }
+    }
+    if (f.status().ok() && log.type != "access" && log.type != "error") {
+      f.Fail("type", "must be access or error");
+    }
+    static constexpr const char* kFormats[] = {"combined", "common", "vhost_combined",
+                                               "json",     "auto",   "nginx"};
+    if (f.status().ok() && std::find(std::begin(kFormats), std::end(kFormats), log.format) ==
+                               std::end(kFormats)) {
+      f.Fail("format", "must be combined, common, vhost_combined, json, auto or nginx");
+    }
+    if (f.status().ok() && log.format == "nginx" && log.log_format.empty()) {
+      f.Fail("log_format", "is required with format nginx");
+    }
+    if (f.status().ok() && log.format != "nginx" && !log.log_format.empty()) {
+      f.Fail("log_format", "is only used with format nginx");
+    }
+    f.CheckNoUnknownKeys();
+    PANTAU_RETURN_IF_ERROR(f.status());
+    logs->push_back(std::move(log));
+  }
+  return absl::OkStatus();
+}
+
+bool IsAddressOrCidr(const std::string& text) {
+  std::string address = text;
+  const size_t slash = text.find('/');
+  if (slash != std::string::npos) {
+    address = text.substr(0, slash);
+    const std::string bits = text.substr(slash + 1);
+    if (bits.empty() || bits.size() > 3 ||
+        !std::all_of(bits.begin(), bits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return false;
+    }
+    const int n = std::stoi(bits);
+    if (n > (address.find(':') == std::string::npos ? 32 : 128)) return false;
+  }
+  return IsIpAddress(address);
+}
+
+absl::Status ParseLogwatch(YamlFields& parent, const std::string& source, LogwatchConfig* lw) {
+  if (!parent.Has("logwatch")) return absl::OkStatus();
+  YamlFields f(parent.Map("logwatch"), source, "logwatch.");
+  lw->rules_files = f.StringList("rules_files", 32, 4096);
+  lw->poll_interval = f.Seconds("poll_interval_seconds", lw->poll_interval, 0.1, 60);
+  lw->checkpoint_interval = f.Seconds("checkpoint_seconds", lw->checkpoint_interval, 1, 300);
+  lw->aggregate_window =
+      f.Seconds("aggregate_window_seconds", lw->aggregate_window, 10, 86400);
+  lw->max_line_bytes = f.Int("max_line_bytes", lw->max_line_bytes, 1024, 1 << 20);
+  lw->start_at_end = f.Bool("start_at_end", lw->start_at_end);
+  lw->geoip_file = f.String("geoip_file", false);
+  lw->geoip_v6_file = f.String("geoip_v6_file", false);
+  if (f.status().ok() && !lw->geoip_v6_file.empty() && lw->geoip_file.empty()) {
+    f.Fail("geoip_v6_file", "needs geoip_file as well");
+  }
+  PANTAU_RETURN_IF_ERROR(f.status());
+  if (f.Has("active_response")) {
+    logwatch::ActiveResponseConfig& ar = lw->active_response;
+    YamlFields a(f.Map("active_response"), source, "logwatch.active_response.");
+    ar.enabled = a.Bool("enabled", ar.enabled);
+    if (a.Has("nft_command")) ar.nft_command = a.StringList("nft_command", 16, 4096);
+    ar.table = a.String("table", false, ar.table);
+    ar.set_v4 = a.String("set_v4", false, ar.set_v4);
+    ar.set_v6 = a.String("set_v6", false, ar.set_v6);
+    ar.ban_time = a.Seconds("ban_seconds", ar.ban_time, 60, 30 * 86400);
+    ar.allow_list = a.StringList("allow_list", 1000, 64);
+    if (a.Has("families")) ar.families = a.StringList("families", 32, 64);
+    if (a.status().ok() && ar.nft_command.empty()) a.Fail("nft_command", "must not be empty");
+    for (const std::string& entry : ar.allow_list) {
+      if (a.status().ok() && !IsAddressOrCidr(entry)) {
+        a.Fail("allow_list", absl::StrCat("'", entry, "' is not an IP address or CIDR range"));
+      }
+    }
+    a.CheckNoUnknownKeys();
+    PANTAU_RETURN_IF_ERROR(a.status());
+  }
+  f.CheckNoUnknownKeys();
+  return f.status();
+}
+
 absl::Status ParseSite(const YAML::Node& node, const std::string& source, int index,
                        SiteConfig* site) {
   const std::string prefix = absl::StrCat("sites[", index, "].");
@@ -121,6 +224,7 @@ absl::Status ParseSite(const YAML::Node& node, const std::string& source, int in
   PANTAU_RETURN_IF_ERROR(ParseDns(f, source, prefix, &site->dns));
   PANTAU_RETURN_IF_ERROR(ParseTcp(f, source, prefix, &site->tcp));
   PANTAU_RETURN_IF_ERROR(ParseContent(f, source, prefix, &site->content));
+  PANTAU_RETURN_IF_ERROR(ParseLogs(f, source, prefix, &site->logs));
   f.CheckNoUnknownKeys();
   return f.status();
 }
@@ -170,6 +274,7 @@ absl::StatusOr<AgentConfig> FromYaml(const YAML::Node& root, const std::string& 
   spool.CheckNoUnknownKeys();
 
   std::vector<YAML::Node> sites = f.MapList("sites");
+  PANTAU_RETURN_IF_ERROR(ParseLogwatch(f, source, &c.logwatch));
   f.CheckNoUnknownKeys();
   PANTAU_RETURN_IF_ERROR(f.status());
   PANTAU_RETURN_IF_ERROR(link.status());
@@ -183,6 +288,18 @@ absl::StatusOr<AgentConfig> FromYaml(const YAML::Node& root, const std::string& 
           absl::StrCat(source, ": sites[", i, "].id: '", site.id, "' is used twice"));
     }
     c.sites.push_back(std::move(site));
+  }
+  std::set<std::string> log_paths;
+  for (size_t i = 0; i < c.sites.size(); ++i) {
+    for (size_t j = 0; j < c.sites[i].logs.size(); ++j) {
+      for (const std::string& path : c.sites[i].logs[j].paths) {
+        if (!log_paths.insert(path).second) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              source, ": sites[", i, "].logs[", j, "]: '", path,
+              "' is already followed for another log (each file is read once)"));
+        }
+      }
+    }
   }
   return c;
 }

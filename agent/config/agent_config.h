@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "agent/logwatch/active_response.h"
 
 namespace pantau::agent {
 
@@ -67,6 +68,44 @@ struct ContentCheckConfig {
   std::vector<std::string> own_hosts;
 };
 
+// One web-server log of a site (YAML: an entry of `sites[].logs`).
+struct LogSourceConfig {
+  // Files to follow: paths or globs (path: one, or paths: a list; at most 32). Required.
+  std::vector<std::string> paths;
+  // "access" or "error" (type). Default access.
+  std::string type = "access";
+  // Access-log format (format): combined, common, vhost_combined, json, auto, or nginx with
+  // `log_format`. Default combined; giving log_format alone means nginx.
+  std::string format = "combined";
+  // An nginx log_format string (log_format), for format nginx.
+  std::string log_format;
+};
+
+// Web-server log watching for all sites (YAML: `logwatch`).
+struct LogwatchConfig {
+  // Rule files read after the shipped data_dir/logwatch/rules.yaml (rules_files); their rule
+  // ids must not repeat shipped ones.
+  std::vector<std::string> rules_files;
+  // How often the logs are read (poll_interval_seconds, 0.1..60). Default 1 s.
+  absl::Duration poll_interval = absl::Seconds(1);
+  // How often statistics, alerts and read positions are committed to the spool together
+  // (checkpoint_seconds, 1..300). Default 5 s. A crash re-reads at most this much.
+  absl::Duration checkpoint_interval = absl::Seconds(5);
+  // An alert closes after this long without a new matching request from its client
+  // (aggregate_window_seconds, 10..86400). Default 300 s.
+  absl::Duration aggregate_window = absl::Seconds(300);
+  // Longer lines are cut here and counted (max_line_bytes, 1024..1 MiB). Default 16 KiB.
+  int64_t max_line_bytes = 16 * 1024;
+  // Logs met for the first time are read from their end (start_at_end). Default true.
+  bool start_at_end = true;
+  // Legacy GeoIP country databases (geoip_file, geoip_v6_file), e.g. Debian's
+  // /usr/share/GeoIP/GeoIP.dat. Empty = no countries in the statistics.
+  std::string geoip_file;
+  std::string geoip_v6_file;
+  // nftables bans after brute-force or scanner alerts (active_response). Off by default.
+  logwatch::ActiveResponseConfig active_response;
+};
+
 // One monitored site (YAML: an entry of `sites`).
 struct SiteConfig {
   // Site id, 1..128 bytes of [A-Za-z0-9._-] (id). Required, unique.
@@ -93,6 +132,8 @@ struct SiteConfig {
   DnsCheckConfig dns;
   TcpCheckConfig tcp;
   ContentCheckConfig content;
+  // Web-server logs of the site (logs). Empty = no log watching.
+  std::vector<LogSourceConfig> logs;
 };
 
 // Where and how to reach the collector (YAML: `collector`).
@@ -146,6 +187,7 @@ struct AgentConfig {
   std::string ca_file;
   CollectorLinkConfig collector;
   SpoolConfig spool;
+  LogwatchConfig logwatch;
   std::vector<SiteConfig> sites;
 };
 

@@ -466,5 +466,100 @@ TEST(AgentConfigChecks, RejectsAnUnknownCourtTypeAndMisspeltContentKeys) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("content.must_contain")));
 }
 
+
+constexpr char kWithLogs[] = R"yaml(
+agent_id: agent-1
+collector:
+  address: collector.example:7443
+logwatch:
+  rules_files: [/etc/pantau/rules.d/local.yaml]
+  poll_interval_seconds: 0.5
+  checkpoint_seconds: 10
+  aggregate_window_seconds: 600
+  max_line_bytes: 8192
+  start_at_end: false
+  geoip_file: /usr/share/GeoIP/GeoIP.dat
+  active_response:
+    enabled: true
+    nft_command: [ip, netns, exec, test, nft]
+    ban_seconds: 600
+    allow_list: [10.0.0.0/8, "2001:db8::/32", 192.0.2.7]
+    families: [brute_force]
+sites:
+  - id: demo
+    url: http://127.0.0.1/
+    logs:
+      - path: /var/log/nginx/access.log
+      - paths: [/var/log/nginx/other-*.log]
+        log_format: '$remote_addr [$time_local] "$request" $status'
+      - path: /var/log/nginx/error.log
+        type: error
+)yaml";
+
+TEST(AgentConfig, ParsesLogsAndLogwatch) {
+  absl::StatusOr<AgentConfig> config = ParseAgentConfig(kWithLogs, "agent.yaml");
+  ASSERT_THAT(config.status(), IsOk());
+  const LogwatchConfig& lw = config->logwatch;
+  EXPECT_THAT(lw.rules_files, ElementsAre("/etc/pantau/rules.d/local.yaml"));
+  EXPECT_EQ(lw.poll_interval, absl::Milliseconds(500));
+  EXPECT_EQ(lw.checkpoint_interval, absl::Seconds(10));
+  EXPECT_EQ(lw.aggregate_window, absl::Seconds(600));
+  EXPECT_EQ(lw.max_line_bytes, 8192);
+  EXPECT_FALSE(lw.start_at_end);
+  EXPECT_EQ(lw.geoip_file, "/usr/share/GeoIP/GeoIP.dat");
+  EXPECT_TRUE(lw.active_response.enabled);
+  EXPECT_THAT(lw.active_response.nft_command, ElementsAre("ip", "netns", "exec", "test", "nft"));
+  EXPECT_EQ(lw.active_response.ban_time, absl::Seconds(600));
+  EXPECT_THAT(lw.active_response.allow_list,
+              ElementsAre("10.0.0.0/8", "2001:db8::/32", "192.0.2.7"));
+  EXPECT_THAT(lw.active_response.families, ElementsAre("brute_force"));
+  const std::vector<LogSourceConfig>& logs = config->sites[0].logs;
+  ASSERT_EQ(logs.size(), 3u);
+  EXPECT_THAT(logs[0].paths, ElementsAre("/var/log/nginx/access.log"));
+  EXPECT_EQ(logs[0].type, "access");
+  EXPECT_EQ(logs[0].format, "combined");
+  EXPECT_EQ(logs[1].format, "nginx");
+  EXPECT_EQ(logs[1].log_format, "$remote_addr [$time_local] \"$request\" $status");
+  EXPECT_EQ(logs[2].type, "error");
+}
+
+TEST(AgentConfig, LogwatchIsOffAndActiveResponseDisabledByDefault) {
+  absl::StatusOr<AgentConfig> config = ParseAgentConfig(kMinimal, "agent.yaml");
+  ASSERT_THAT(config.status(), IsOk());
+  EXPECT_FALSE(config->logwatch.active_response.enabled);
+  EXPECT_TRUE(config->logwatch.start_at_end);
+  EXPECT_EQ(config->logwatch.checkpoint_interval, absl::Seconds(5));
+}
+
+TEST(AgentConfig, RejectsBadLogEntriesNamingTheKey) {
+  struct Case {
+    std::string from, to, message;
+  };
+  const Case cases[] = {
+      {"      - path: /var/log/nginx/access.log\n", "      - path: access.log\n",
+       "sites[0].logs[0].path: 'access.log' is not an absolute path"},
+      {"        type: error", "        type: debug", "sites[0].logs[2].type: must be access or error"},
+      {"      - path: /var/log/nginx/access.log\n",
+       "      - path: /var/log/nginx/access.log\n        format: apache\n",
+       "sites[0].logs[0].format: must be combined"},
+      {"      - path: /var/log/nginx/access.log\n",
+       "      - path: /var/log/nginx/access.log\n        format: nginx\n",
+       "sites[0].logs[0].log_format: is required with format nginx"},
+      {"      - path: /var/log/nginx/error.log", "      - path: /var/log/nginx/access.log",
+       "'/var/log/nginx/access.log' is already followed"},
+      {"192.0.2.7", "192.0.2.300", "logwatch.active_response.allow_list: '192.0.2.300' is not"},
+      {"10.0.0.0/8", "10.0.0.0/33", "'10.0.0.0/33' is not an IP address or CIDR range"},
+      {"checkpoint_seconds: 10", "checkpoint_seconds: 0", "logwatch.checkpoint_seconds"},
+      {"  start_at_end: false", "  start_at_end: false\n  colour: red", "colour"},
+  };
+  for (const Case& c : cases) {
+    const std::string yaml = absl::StrReplaceAll(kWithLogs, {{c.from, c.to}});
+    ASSERT_NE(yaml, kWithLogs) << c.from;
+    EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml").status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)))
+        << c.to;
+  }
+}
+
 }  // namespace
 }  // namespace pantau::agent

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "common/sqlite.h"
 
 namespace pantau::agent {
@@ -87,19 +88,48 @@ absl::Status SpoolStore::Error(const char* what) {
 }
 
 absl::StatusOr<uint64_t> SpoolStore::Append(const v1::Event& event, EventPriority priority) {
-  std::string payload;
-  if (!event.SerializeToString(&payload)) return absl::InternalError("cannot serialize event");
+  std::vector<uint64_t> ids;
+  PANTAU_RETURN_IF_ERROR(AppendAll({{event, priority}}, nullptr, &ids));
+  return ids.front();
+}
+
+absl::Status SpoolStore::AppendAll(const std::vector<std::pair<v1::Event, EventPriority>>& events,
+                                   const std::function<absl::Status(sqlite3*)>& in_transaction,
+                                   std::vector<uint64_t>* ids) {
+  std::vector<std::string> payloads(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (!events[i].first.SerializeToString(&payloads[i])) {
+      return absl::InternalError("cannot serialize event");
+    }
+  }
   absl::MutexLock lock(&mu_);
   Transaction txn(db_);
   if (!txn.ok()) return Error("begin");
-  Statement insert(db_, "INSERT INTO events (priority, payload) VALUES (?, ?)");
-  if (!insert.ok()) return Error("prepare insert");
-  insert.Bind(1, static_cast<int>(priority));
-  insert.BindBlob(2, payload);
-  if (insert.Step() != SQLITE_DONE) return Error("insert");
-  const uint64_t id = static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
   const int64_t count_before = count_;
-  ++count_;
+  std::vector<uint64_t> new_ids;
+  new_ids.reserve(events.size());
+  {
+    Statement insert(db_, "INSERT INTO events (priority, payload) VALUES (?, ?)");
+    if (!insert.ok()) return Error("prepare insert");
+    for (size_t i = 0; i < events.size(); ++i) {
+      sqlite3_reset(insert.get());
+      insert.Bind(1, static_cast<int>(events[i].second));
+      insert.BindBlob(2, payloads[i]);
+      if (insert.Step() != SQLITE_DONE) {
+        count_ = count_before;
+        return Error("insert");
+      }
+      new_ids.push_back(static_cast<uint64_t>(sqlite3_last_insert_rowid(db_)));
+      ++count_;
+    }
+  }
+  if (in_transaction) {
+    absl::Status extra = in_transaction(db_);
+    if (!extra.ok()) {
+      count_ = count_before;  // rolled back with the transaction
+      return extra;
+    }
+  }
   std::vector<std::pair<EventPriority, uint64_t>> drops;
   absl::Status dropped = DropOverflow(&drops);
   if (!dropped.ok() || !txn.Commit()) {
@@ -117,7 +147,13 @@ absl::StatusOr<uint64_t> SpoolStore::Append(const v1::Event& event, EventPriorit
     }
     if (options_.on_drop) options_.on_drop(priority, dropped_id);
   }
-  return id;
+  if (ids != nullptr) *ids = std::move(new_ids);
+  return absl::OkStatus();
+}
+
+absl::Status SpoolStore::WithDatabase(const std::function<absl::Status(sqlite3*)>& fn) {
+  absl::MutexLock lock(&mu_);
+  return fn(db_);
 }
 
 absl::Status SpoolStore::DropOverflow(std::vector<std::pair<EventPriority, uint64_t>>* drops) {

@@ -58,6 +58,16 @@ class SpoolStore {
   // Stores one event (its agent_event_id is assigned here and returned). When the spool is
   // full and this event is the least important one, it is itself dropped (on_drop is told).
   absl::StatusOr<uint64_t> Append(const v1::Event& event, EventPriority priority);
+  // Stores several events and runs `in_transaction` (may be empty) on the spool's database in
+  // the same SQLite transaction: either all of it commits or nothing does. Log watching uses
+  // it to commit read positions together with the events those lines produced, so a crash
+  // neither loses nor repeats them. `ids` (optional) receives the events' agent_event_ids.
+  absl::Status AppendAll(const std::vector<std::pair<v1::Event, EventPriority>>& events,
+                         const std::function<absl::Status(sqlite3*)>& in_transaction,
+                         std::vector<uint64_t>* ids = nullptr);
+  // Runs `fn` on the spool's database under its lock (e.g. creating and reading the tables
+  // that AppendAll's hook writes).
+  absl::Status WithDatabase(const std::function<absl::Status(sqlite3*)>& fn);
 
   // The oldest batch not yet acknowledged: a batch formed earlier comes back unchanged (same
   // seq, same events); otherwise up to `max_events` waiting events, most important first, form

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/optional.h"
+#include "common/sqlite.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -26,6 +27,7 @@ using ::pantau::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::Gt;
+using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 
@@ -104,6 +106,45 @@ TEST_F(SpoolTest, AppendAssignsStrictlyIncreasingIds) {
   EXPECT_LT(a, b);
   EXPECT_LT(b, c);
   EXPECT_EQ(spool->size(), 3);
+}
+
+TEST_F(SpoolTest, AppendAllCommitsEventsAndTheHookTogether) {
+  std::unique_ptr<SpoolStore> spool = OpenOrDie();
+  ASSERT_NE(spool, nullptr);
+  ASSERT_THAT(spool->WithDatabase([](sqlite3* db) {
+    return ExecSqlite(db, "CREATE TABLE marks (n INTEGER)");
+  }),
+              IsOk());
+  std::vector<uint64_t> ids;
+  ASSERT_THAT(spool->AppendAll({{Probe("a"), EventPriority::kProbe},
+                                {Probe("b"), EventPriority::kStatistics}},
+                               [](sqlite3* db) { return ExecSqlite(db, "INSERT INTO marks VALUES (1)"); },
+                               &ids),
+              IsOk());
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_LT(ids[0], ids[1]);
+  EXPECT_EQ(spool->size(), 2);
+
+  // A failing hook rolls back the events as well.
+  absl::Status failed = spool->AppendAll(
+      {{Probe("c"), EventPriority::kProbe}},
+      [](sqlite3* db) {
+        EXPECT_THAT(ExecSqlite(db, "INSERT INTO marks VALUES (2)"), IsOk());
+        return absl::InternalError("disk on fire");
+      });
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kInternal, HasSubstr("disk on fire")));
+  EXPECT_EQ(spool->size(), 2);
+  int64_t marks = -1;
+  ASSERT_THAT(spool->WithDatabase([&](sqlite3* db) {
+    SqliteStatement count(db, "SELECT COUNT(*), SUM(n) FROM marks");
+    if (!count.ok() || count.Step() != SQLITE_ROW) return absl::InternalError("count");
+    marks = sqlite3_column_int64(count.get(), 0) * 100 + sqlite3_column_int64(count.get(), 1);
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_EQ(marks, 101);  // one row, holding 1
+  SpoolBatch batch = Next(*spool, 10);
+  ASSERT_EQ(batch.events.size(), 2u);
 }
 
 TEST_F(SpoolTest, NeverReusesAnIdAfterAcknowledgeOrRestart) {

@@ -9,6 +9,7 @@
 
 #include "agent/app/agent_app.h"
 #include "agent/checks/probe_report.h"
+#include "agent/logwatch/scan_log.h"
 #include "agent/probes/http_engine.h"
 
 namespace {
@@ -16,6 +17,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: pantau-agent [run] [--config FILE]      run the agent (default /etc/pantau/agent.yaml)\n"
     "       pantau-agent probe URL [--json] ...     check one URL once (probe --help)\n"
+    "       pantau-agent scan-log FILE... [--json]  analyse existing web-server logs with\n"
+    "                                               pantau's rules (scan-log --help)\n"
     "       pantau-agent baseline reset SITE [--config FILE]\n"
     "                                               accept a site's current page as its new\n"
     "                                               content baseline (after a planned redesign)\n";
@@ -47,6 +50,11 @@ int main(int argc, char** argv) {
       rest.push_back(DefaultDataDir(argv[0]));
     }
     return pantau::agent::RunProbeCommand(rest, std::cout, std::cerr);
+  }
+  if (!args.empty() && args[0] == "scan-log") {
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    return pantau::agent::logwatch::RunScanLogCommand(rest, DefaultDataDir(argv[0]), std::cout,
+                                                      std::cerr);
   }
   std::string config_path = "/etc/pantau/agent.yaml";
   std::string reset_site;

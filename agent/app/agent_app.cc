@@ -22,6 +22,7 @@
 #include "agent/checks/availability.h"
 #include "agent/checks/check_state.h"
 #include "agent/checks/content_checks.h"
+#include "agent/logwatch/log_watcher.h"
 #include "agent/probes/dns_prober.h"
 #include "agent/probes/http_engine.h"
 #include "agent/probes/probe_scheduler.h"
@@ -158,6 +159,14 @@ absl::StatusOr<std::unique_ptr<AgentApp>> AgentApp::Create(const AgentConfig& co
   app->scheduler_ = std::make_unique<ProbeScheduler>(clock);
   for (const SiteConfig& site : app->sites_) app->ScheduleSite(site);
   AgentApp* self = app.get();
+  // Logs are always those of the local file: the central probe list knows URLs, not paths.
+  absl::StatusOr<std::unique_ptr<logwatch::LogWatcher>> watcher = logwatch::LogWatcher::Create(
+      config, *app->spool_, clock, *app->registry_, [self] { self->sender_->Wake(); });
+  if (!watcher.ok()) {
+    return absl::Status(watcher.status().code(),
+                        absl::StrCat("log watching: ", watcher.status().message()));
+  }
+  app->log_watcher_ = std::move(*watcher);
   app->scheduler_->Add("heartbeat", config.heartbeat_interval, absl::Seconds(1),
                        [self](absl::Time now) { self->AppendHeartbeat(now); });
   return app;
@@ -329,6 +338,7 @@ absl::Status AgentApp::Start() {
   dns_work_->Start();
   engine_->Start();
   scheduler_->Start();
+  log_watcher_->Start();
   PANTAU_LOG(INFO) << "agent " << config_.agent_id << " probing " << sites_.size()
                    << " sites; " << spool_->size() << " events waiting in the spool";
   return absl::OkStatus();
@@ -336,6 +346,8 @@ absl::Status AgentApp::Start() {
 
 void AgentApp::StopProbing() {
   if (scheduler_) scheduler_->Stop();
+  // Its last checkpoint spools what the lines read so far produced, with their positions.
+  if (log_watcher_) log_watcher_->Stop();
   // Fetches in flight may already have reached the site: let them finish and be reported (so
   // what the sites saw and what is stored agree), for at most the longest fetch timeout. A
   // result's handling may start another fetch (the next stage of a content run), so wait

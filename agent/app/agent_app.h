@@ -33,6 +33,9 @@ struct FetchResult;
 class ProbeScheduler;
 class Sender;
 class SpoolStore;
+namespace logwatch {
+class LogWatcher;
+}  // namespace logwatch
 
 // Thread-compatible. `clock` must outlive it.
 class AgentApp {
@@ -45,7 +48,7 @@ class AgentApp {
   ~AgentApp();
 
   absl::Status Start();
-  // Stops probing and heartbeats but keeps sending what is spooled (tests use it to drain
+  // Stops probing, log watching and heartbeats but keeps sending what is spooled (tests use it to drain
   // the spool; an operator's "drain" command later). Availability probes in flight finish
   // and are reported (up to their timeout, at most 15 s); content runs still waiting for a
   // later stage are abandoned.
@@ -92,6 +95,7 @@ class AgentApp {
   std::set<std::string> content_running_ ABSL_GUARDED_BY(content_mu_);
   std::unique_ptr<Sender> sender_;
   std::unique_ptr<ProbeScheduler> scheduler_;
+  std::unique_ptr<logwatch::LogWatcher> log_watcher_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int metrics_port_ = 0;
 };

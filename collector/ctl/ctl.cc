@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/finding_severity.h"
 #include "common/grpc_channel.h"
 #include "common/json_writer.h"
 #include "pantau/v1/operator_service.grpc.pb.h"
@@ -22,6 +23,13 @@ constexpr char kUsage[] =
     "  status [--json] [--court CODE]   every site with its last probe result and its age,\n"
     "                                   certificate, content age and open findings; exits 1\n"
     "                                   when a critical finding is open\n"
+    "  alerts [--site SITE] [--court CODE] [--all] [--limit N] [--json]\n"
+    "                                   suspicious activity found in the sites' logs, newest\n"
+    "                                   first: open alerts, or all with --all (limit 1..1000,\n"
+    "                                   default 100); exits 1 when a critical one is open\n"
+    "  visitors --site SITE [--court CODE] [--minutes N] [--json]\n"
+    "                                   visitor statistics per minute of the last N minutes\n"
+    "                                   (1..1440, default 60) with totals and top pages\n"
     "defaults: --collector localhost:7443, TLS with the system CAs, --timeout 10\n";
 
 std::string FormatAge(int64_t seconds) {
@@ -29,19 +37,6 @@ std::string FormatAge(int64_t seconds) {
   if (seconds < 7200) return absl::StrCat(seconds / 60, "m");
   if (seconds < 172800) return absl::StrCat(seconds / 3600, "h");
   return absl::StrCat(seconds / 86400, "d");
-}
-
-std::string SeverityName(v1::Finding::Severity severity) {
-  switch (severity) {
-    case v1::Finding::INFO:
-      return "info";
-    case v1::Finding::WARNING:
-      return "warning";
-    case v1::Finding::CRITICAL:
-      return "critical";
-    default:
-      return "unspecified";
-  }
 }
 
 // Days left on the certificate, "!" after them when it does not verify; "invalid" when it does
@@ -101,6 +96,8 @@ std::string StatusJson(const v1::GetStatusResponse& status) {
       w.Null();
     }
     w.Key("content_age_source").String(s.content_age_source());
+    w.Key("open_log_alerts").Int(s.open_log_alerts());
+    w.Key("requests_last_hour").Int(s.requests_last_hour());
     w.Key("findings").BeginArray();
     for (const v1::OpenFinding& f : s.open_findings()) {
       w.BeginObject()
@@ -124,9 +121,9 @@ std::string StatusTable(const v1::GetStatusResponse& status) {
   if (status.sites().empty()) {
     return "no sites have reported yet (is an agent running and connected?)\n";
   }
-  constexpr char kRow[] = "%-14s %-24s %-5s %6s %10s %8s %-8s %7s %-28s  %s\n";
+  constexpr char kRow[] = "%-14s %-24s %-5s %6s %10s %8s %-8s %7s %-28s %6s  %s\n";
   std::string out = absl::StrFormat(kRow, "COURT", "SITE", "UP", "HTTP", "LATENCY", "AGE", "CERT",
-                                    "CONTENT", "FINDINGS", "URL / ERROR");
+                                    "CONTENT", "FINDINGS", "ALERTS", "URL / ERROR");
   for (const v1::SiteStatus& s : status.sites()) {
     absl::StrAppend(
         &out, absl::StrFormat(kRow, s.court_id(), s.site(), s.up() ? "up" : "DOWN",
@@ -137,6 +134,7 @@ std::string StatusTable(const v1::GetStatusResponse& status) {
                                   ? absl::StrCat(static_cast<int64_t>(s.content_age_days()), "d")
                                   : "-",
                               FindingsCell(s),
+                              s.open_log_alerts() > 0 ? absl::StrCat(s.open_log_alerts()) : "-",
                               absl::StrCat(s.url(), s.error().empty()
                                                         ? ""
                                                         : absl::StrCat("  (", s.error(), ")"))));
@@ -152,6 +150,182 @@ int CriticalFindings(const v1::GetStatusResponse& status) {
     }
   }
   return n;
+}
+
+namespace {
+
+// "12.3M": bytes for people.
+std::string FormatBytes(int64_t bytes) {
+  const char* units[] = {"B", "K", "M", "G", "T", "P"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? absl::StrCat(bytes, "B") : absl::StrFormat("%.1f%s", v, units[u]);
+}
+
+// Cut to `width` bytes with "..." (on a UTF-8 character boundary).
+std::string Cut(const std::string& text, size_t width) {
+  if (text.size() <= width) return text;
+  size_t end = width - 3;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return absl::StrCat(text.substr(0, end), "...");
+}
+
+void KeyCountsJson(JsonWriter& w, const char* name,
+                   const google::protobuf::RepeatedPtrField<v1::KeyCount>& counts) {
+  w.Key(name).BeginArray();
+  for (const v1::KeyCount& k : counts) {
+    w.BeginObject().Key("key").String(k.key()).Key("count").Int(k.count()).EndObject();
+  }
+  w.EndArray();
+}
+
+void VisitorCountersJson(JsonWriter& w, const v1::VisitorStats& v) {
+  w.Key("minute_unix_s").Int(v.minute_unix_s())
+      .Key("requests").Int(v.requests())
+      .Key("unique_visitors").Int(v.unique_visitors())
+      .Key("page_views").Int(v.page_views())
+      .Key("bot_requests").Int(v.bot_requests())
+      .Key("status_2xx").Int(v.status_2xx())
+      .Key("status_3xx").Int(v.status_3xx())
+      .Key("status_4xx").Int(v.status_4xx())
+      .Key("status_5xx").Int(v.status_5xx())
+      .Key("status_other").Int(v.status_other())
+      .Key("bytes").Int(v.bytes())
+      .Key("malformed_lines").Int(v.malformed_lines())
+      .Key("attack_requests").Int(v.attack_requests());
+}
+
+}  // namespace
+
+std::string AlertsJson(const v1::ListLogAlertsResponse& alerts) {
+  JsonWriter w;
+  w.BeginObject().Key("alerts").BeginArray();
+  for (const v1::StoredLogAlert& s : alerts.alerts()) {
+    const v1::LogAlert& a = s.alert();
+    w.BeginObject()
+        .Key("court_id").String(s.court_id())
+        .Key("agent_id").String(s.agent_id())
+        .Key("site").String(a.site())
+        .Key("alert_id").String(a.alert_id())
+        .Key("rule").String(a.rule())
+        .Key("family").String(a.family())
+        .Key("severity").String(SeverityName(a.severity()))
+        .Key("client").String(a.client())
+        .Key("country").String(a.country())
+        .Key("count").Int(a.count())
+        .Key("first_seen_unix_ms").Int(a.first_seen_unix_ms())
+        .Key("last_seen_unix_ms").Int(a.last_seen_unix_ms())
+        .Key("closed").Bool(a.closed())
+        .Key("description").String(a.description())
+        .Key("action").String(a.action())
+        .Key("log_path").String(a.log_path());
+    w.Key("sample_lines").BeginArray();
+    for (const std::string& line : a.sample_lines()) w.String(line);
+    w.EndArray().EndObject();
+  }
+  w.EndArray()
+      .Key("truncated").Bool(alerts.truncated())
+      .Key("now_unix_ms").Int(alerts.now_unix_ms())
+      .EndObject();
+  return w.str();
+}
+
+std::string AlertsTable(const v1::ListLogAlertsResponse& alerts) {
+  if (alerts.alerts().empty()) return "no log alerts\n";
+  constexpr char kRow[] = "%-20s %-8s %-16s %-22s %-20s %7s %6s %6s %-6s  %s\n";
+  std::string out = absl::StrFormat(kRow, "SITE", "SEVERITY", "FAMILY", "RULE", "CLIENT",
+                                    "COUNT", "FIRST", "LAST", "STATE", "DESCRIPTION");
+  auto age = [&alerts](int64_t unix_ms) {
+    return FormatAge(std::max<int64_t>(0, (alerts.now_unix_ms() - unix_ms) / 1000));
+  };
+  for (const v1::StoredLogAlert& s : alerts.alerts()) {
+    const v1::LogAlert& a = s.alert();
+    const std::string client =
+        a.country().empty() ? a.client() : absl::StrCat(a.client(), " (", a.country(), ")");
+    absl::StrAppend(&out, absl::StrFormat(kRow, Cut(a.site(), 20), SeverityName(a.severity()),
+                                          Cut(a.family(), 16), Cut(a.rule(), 22), client,
+                                          absl::StrCat(a.count()), age(a.first_seen_unix_ms()),
+                                          age(a.last_seen_unix_ms()),
+                                          a.closed() ? "closed" : "OPEN", a.description()));
+  }
+  if (alerts.truncated()) {
+    absl::StrAppend(&out, "(more alerts match: use --limit or --site to see them)\n");
+  }
+  return out;
+}
+
+int OpenCriticalAlerts(const v1::ListLogAlertsResponse& alerts) {
+  int n = 0;
+  for (const v1::StoredLogAlert& s : alerts.alerts()) {
+    if (!s.alert().closed() && s.alert().severity() == v1::Finding::CRITICAL) ++n;
+  }
+  return n;
+}
+
+std::string VisitorsJson(const v1::GetVisitorStatsResponse& stats) {
+  JsonWriter w;
+  w.BeginObject().Key("site").String(stats.totals().site());
+  w.Key("from_unix_s").Int(stats.from_unix_s()).Key("to_unix_s").Int(stats.to_unix_s());
+  w.Key("minutes").BeginArray();
+  for (const v1::VisitorStats& m : stats.minutes()) {
+    w.BeginObject();
+    VisitorCountersJson(w, m);
+    w.EndObject();
+  }
+  w.EndArray().Key("totals").BeginObject();
+  VisitorCountersJson(w, stats.totals());
+  KeyCountsJson(w, "top_pages", stats.totals().top_pages());
+  KeyCountsJson(w, "top_clients", stats.totals().top_clients());
+  KeyCountsJson(w, "countries", stats.totals().countries());
+  w.EndObject().Key("now_unix_ms").Int(stats.now_unix_ms()).EndObject();
+  return w.str();
+}
+
+std::string VisitorsTable(const v1::GetVisitorStatsResponse& stats, absl::TimeZone zone) {
+  const std::string range =
+      absl::StrCat(absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(stats.from_unix_s()),
+                                    zone),
+                   " - ",
+                   absl::FormatTime("%H:%M %Z", absl::FromUnixSeconds(stats.to_unix_s()), zone));
+  std::string out = absl::StrCat("site ", stats.totals().site(), ", ", range, "\n");
+  if (stats.minutes().empty()) {
+    absl::StrAppend(&out, "no visitor statistics in this range (is logwatch enabled for the "
+                          "site on its agent?)\n");
+    return out;
+  }
+  constexpr char kRow[] = "%-6s %9s %8s %8s %7s %8s %7s %7s %7s %7s %9s\n";
+  absl::StrAppend(&out, absl::StrFormat(kRow, "MINUTE", "REQUESTS", "VISITORS", "PAGES", "BOTS",
+                                        "2XX", "3XX", "4XX", "5XX", "ATTACKS", "BYTES"));
+  auto row = [&](const std::string& label, const v1::VisitorStats& v) {
+    absl::StrAppend(&out, absl::StrFormat(
+                              kRow, label, absl::StrCat(v.requests()),
+                              absl::StrCat(v.unique_visitors()), absl::StrCat(v.page_views()),
+                              absl::StrCat(v.bot_requests()), absl::StrCat(v.status_2xx()),
+                              absl::StrCat(v.status_3xx()), absl::StrCat(v.status_4xx()),
+                              absl::StrCat(v.status_5xx()), absl::StrCat(v.attack_requests()),
+                              FormatBytes(v.bytes())));
+  };
+  for (const v1::VisitorStats& m : stats.minutes()) {
+    row(absl::FormatTime("%H:%M", absl::FromUnixSeconds(m.minute_unix_s()), zone), m);
+  }
+  row("TOTAL", stats.totals());
+  absl::StrAppend(&out, "(VISITORS of TOTAL: the busiest minute's distinct clients)\n");
+  auto list = [&out](const char* title,
+                     const google::protobuf::RepeatedPtrField<v1::KeyCount>& counts) {
+    if (counts.empty()) return;
+    absl::StrAppend(&out, "\n", title, "\n");
+    for (const v1::KeyCount& k : counts) {
+      absl::StrAppend(&out, absl::StrFormat("  %9d  %s\n", k.count(), Cut(k.key(), 100)));
+    }
+  };
+  list("TOP PAGES", stats.totals().top_pages());
+  list("TOP CLIENTS", stats.totals().top_clients());
+  list("COUNTRIES", stats.totals().countries());
+  return out;
 }
 
 int RunCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -193,21 +367,47 @@ int RunCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
     return 2;
   }
   const std::string command = args[i++];
-  if (command != "status") {
+  if (command != "status" && command != "alerts" && command != "visitors") {
     err << "pantauctl: unknown command '" << command << "'\n" << kUsage;
     return 2;
   }
   bool json = false;
-  v1::GetStatusRequest request;
+  bool all = false;
+  std::string court, site;
+  int limit = 0, minutes = 0;
   for (; i < args.size(); ++i) {
-    if (args[i] == "--json") {
+    const std::string& a = args[i];
+    const bool has_value = i + 1 < args.size();
+    auto number = [&](int* target, int min, int max) {
+      return has_value && absl::SimpleAtoi(args[++i], target) && *target >= min &&
+             *target <= max;
+    };
+    if (a == "--json") {
       json = true;
-    } else if (args[i] == "--court" && i + 1 < args.size()) {
-      request.set_court_id(args[++i]);
+    } else if (a == "--court" && has_value) {
+      court = args[++i];
+    } else if (a == "--site" && has_value && command != "status") {
+      site = args[++i];
+    } else if (a == "--all" && command == "alerts") {
+      all = true;
+    } else if (a == "--limit" && command == "alerts") {
+      if (!number(&limit, 1, 1000)) {
+        err << "pantauctl alerts: --limit needs a number from 1 to 1000\n";
+        return 2;
+      }
+    } else if (a == "--minutes" && command == "visitors") {
+      if (!number(&minutes, 1, 1440)) {
+        err << "pantauctl visitors: --minutes needs a number from 1 to 1440\n";
+        return 2;
+      }
     } else {
-      err << "pantauctl status: unknown argument '" << args[i] << "'\n" << kUsage;
+      err << "pantauctl " << command << ": unknown argument '" << a << "'\n" << kUsage;
       return 2;
     }
+  }
+  if (command == "visitors" && site.empty()) {
+    err << "pantauctl visitors: --site SITE is required\n" << kUsage;
+    return 2;
   }
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeCollectorChannel(channel_options);
   if (!channel.ok()) {
@@ -218,13 +418,45 @@ int RunCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)));
-  v1::GetStatusResponse response;
-  grpc::Status status = stub->GetStatus(&context, request, &response);
-  if (!status.ok()) {
+  auto failed = [&](const grpc::Status& status) {
     err << "pantauctl: collector at " << channel_options.address << " answered "
         << status.error_code() << ": " << status.error_message() << "\n";
     return 1;
+  };
+  if (command == "alerts") {
+    v1::ListLogAlertsRequest request;
+    request.set_court_id(court);
+    request.set_site(site);
+    request.set_open_only(!all);
+    request.set_limit(limit);
+    v1::ListLogAlertsResponse response;
+    grpc::Status status = stub->ListLogAlerts(&context, request, &response);
+    if (!status.ok()) return failed(status);
+    out << (json ? AlertsJson(response) + "\n" : AlertsTable(response));
+    if (const int critical = OpenCriticalAlerts(response); critical > 0) {
+      err << "pantauctl: " << critical << " critical log alert" << (critical == 1 ? "" : "s")
+          << " open\n";
+      return 1;
+    }
+    return 0;
   }
+  if (command == "visitors") {
+    v1::GetVisitorStatsRequest request;
+    request.set_site(site);
+    request.set_court_id(court);
+    request.set_minutes(minutes);
+    v1::GetVisitorStatsResponse response;
+    grpc::Status status = stub->GetVisitorStats(&context, request, &response);
+    if (!status.ok()) return failed(status);
+    out << (json ? VisitorsJson(response) + "\n"
+                 : VisitorsTable(response, absl::LocalTimeZone()));
+    return 0;
+  }
+  v1::GetStatusRequest request;
+  request.set_court_id(court);
+  v1::GetStatusResponse response;
+  grpc::Status status = stub->GetStatus(&context, request, &response);
+  if (!status.ok()) return failed(status);
   out << (json ? StatusJson(response) + "\n" : StatusTable(response));
   if (const int critical = CriticalFindings(response); critical > 0) {
     err << "pantauctl: " << critical << " critical finding" << (critical == 1 ? "" : "s")

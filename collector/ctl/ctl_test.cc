@@ -1,5 +1,6 @@
 #include "collector/ctl/ctl.h"
 
+#include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -208,6 +209,146 @@ TEST(RunCtl, UnreachableCollectorExitsWithOneAndSaysWhere) {
   std::ostringstream out2, err2;
   EXPECT_EQ(RunCtl({"--ca-file", "/nonexistent/ca.pem", "status"}, out2, err2), 1);
   EXPECT_THAT(err2.str(), HasSubstr("cannot read CA file"));
+}
+
+v1::ListLogAlertsResponse TwoAlerts() {
+  v1::ListLogAlertsResponse r;
+  r.set_now_unix_ms(1795600060000);
+  v1::StoredLogAlert* s = r.add_alerts();
+  s->set_court_id("PN-CONTOH");
+  s->set_agent_id("a1");
+  v1::LogAlert* a = s->mutable_alert();
+  a->set_site("pn-contoh-www");
+  a->set_alert_id("a-1");
+  a->set_rule("wp_login_bruteforce");
+  a->set_family("brute_force");
+  a->set_severity(v1::Finding::CRITICAL);
+  a->set_client("203.0.113.7");
+  a->set_country("ID");
+  a->set_count(240);
+  a->set_first_seen_unix_ms(1795596460000);  // 1h before now
+  a->set_last_seen_unix_ms(1795600000000);   // 60s before now
+  a->set_description("Percobaan menebak kata sandi WordPress (wp-login.php)");
+  a->set_action("Blokir alamat IP ini dan aktifkan 2FA");
+  a->add_sample_lines("POST /wp-login.php \"quoted\"");
+  s = r.add_alerts();
+  a = s->mutable_alert();
+  a->set_site("pn-contoh-www");
+  a->set_rule("ua_sqlmap");
+  a->set_family("scanner");
+  a->set_severity(v1::Finding::WARNING);
+  a->set_client("198.51.100.9");
+  a->set_count(3);
+  a->set_closed(true);
+  a->set_description("Alat pemindai sqlmap");
+  return r;
+}
+
+TEST(AlertsTable, ShowsSeverityFamilyRuleClientCountAgesStateAndIndonesianDescription) {
+  const std::string table = AlertsTable(TwoAlerts());
+  EXPECT_THAT(table, HasSubstr("SEVERITY"));
+  EXPECT_THAT(table, HasSubstr("DESCRIPTION"));
+  EXPECT_THAT(table, HasSubstr("critical brute_force"));
+  EXPECT_THAT(table, HasSubstr("wp_login_bruteforce"));
+  EXPECT_THAT(table, HasSubstr("203.0.113.7 (ID)"));
+  EXPECT_THAT(table, HasSubstr("    240    60m    60s OPEN    Percobaan menebak kata sandi"));
+  EXPECT_THAT(table, HasSubstr("closed  Alat pemindai sqlmap"));
+  EXPECT_THAT(AlertsTable(v1::ListLogAlertsResponse()), HasSubstr("no log alerts"));
+  std::cout << table;  // an example for the documentation
+  v1::ListLogAlertsResponse more = TwoAlerts();
+  more.set_truncated(true);
+  EXPECT_THAT(AlertsTable(more), HasSubstr("more alerts match"));
+}
+
+TEST(AlertsJson, HasEveryFieldWithSeverityAsAName) {
+  const std::string json = AlertsJson(TwoAlerts());
+  EXPECT_THAT(json, HasSubstr("{\"alerts\":[{\"court_id\":\"PN-CONTOH\",\"agent_id\":\"a1\","
+                              "\"site\":\"pn-contoh-www\",\"alert_id\":\"a-1\","
+                              "\"rule\":\"wp_login_bruteforce\",\"family\":\"brute_force\","
+                              "\"severity\":\"critical\",\"client\":\"203.0.113.7\","
+                              "\"country\":\"ID\",\"count\":240,"));
+  EXPECT_THAT(json, HasSubstr("\"closed\":false,\"description\":\"Percobaan menebak"));
+  EXPECT_THAT(json, HasSubstr("\"action\":\"Blokir alamat IP ini dan aktifkan 2FA\""));
+  EXPECT_THAT(json, HasSubstr("\"sample_lines\":[\"POST /wp-login.php \\\"quoted\\\"\"]"));
+  EXPECT_THAT(json, HasSubstr("\"truncated\":false,\"now_unix_ms\":1795600060000}"));
+}
+
+TEST(OpenCriticalAlerts, CountsOnlyOpenCriticalOnes) {
+  v1::ListLogAlertsResponse r = TwoAlerts();
+  EXPECT_EQ(OpenCriticalAlerts(r), 1);
+  r.mutable_alerts(0)->mutable_alert()->set_closed(true);
+  EXPECT_EQ(OpenCriticalAlerts(r), 0);
+}
+
+v1::GetVisitorStatsResponse TwoMinutes() {
+  v1::GetVisitorStatsResponse r;
+  r.set_from_unix_s(1767225600 - 3540);
+  r.set_to_unix_s(1767225660);
+  r.set_now_unix_ms(1767225630000);
+  for (int i = 0; i < 2; ++i) {
+    v1::VisitorStats* m = r.add_minutes();
+    m->set_site("www");
+    m->set_minute_unix_s(1767225540 + 60 * i);
+    m->set_requests(100 + i);
+    m->set_unique_visitors(10 + i);
+    m->set_status_2xx(90);
+    m->set_status_5xx(10 + i);
+    m->set_bytes(1536 * 1024);
+  }
+  v1::VisitorStats* t = r.mutable_totals();
+  t->set_site("www");
+  t->set_requests(201);
+  t->set_unique_visitors(11);
+  t->set_status_2xx(180);
+  t->set_status_5xx(21);
+  t->set_bytes(3 * 1536 * 1024);
+  v1::KeyCount* page = t->add_top_pages();
+  page->set_key("/berita?id=12&order=desc");
+  page->set_count(77);
+  v1::KeyCount* country = t->add_countries();
+  country->set_key("ID");
+  country->set_count(200);
+  return r;
+}
+
+TEST(VisitorsTable, ShowsMinutesInTheGivenZoneTotalsAndTopPages) {
+  const std::string table = VisitorsTable(TwoMinutes(), absl::FixedTimeZone(7 * 3600));
+  EXPECT_THAT(table, HasSubstr("site www, 2026-01-01 06:01 - 07:01"));
+  EXPECT_THAT(table, HasSubstr("MINUTE  REQUESTS"));
+  EXPECT_THAT(table, HasSubstr("06:59        100       10"));
+  EXPECT_THAT(table, HasSubstr("07:00        101       11"));
+  EXPECT_THAT(table, HasSubstr("TOTAL        201       11"));
+  EXPECT_THAT(table, HasSubstr("1.5M"));
+  EXPECT_THAT(table, HasSubstr("TOP PAGES\n         77  /berita?id=12&order=desc\n"));
+  EXPECT_THAT(table, HasSubstr("COUNTRIES\n        200  ID\n"));
+  std::cout << table;  // an example for the documentation
+  v1::GetVisitorStatsResponse empty = TwoMinutes();
+  empty.clear_minutes();
+  EXPECT_THAT(VisitorsTable(empty, absl::UTCTimeZone()), HasSubstr("no visitor statistics"));
+}
+
+TEST(VisitorsJson, HasMinutesTotalsAndTopLists) {
+  const std::string json = VisitorsJson(TwoMinutes());
+  EXPECT_THAT(json, HasSubstr("{\"site\":\"www\",\"from_unix_s\":1767222060,"
+                              "\"to_unix_s\":1767225660,\"minutes\":[{\"minute_unix_s\":"
+                              "1767225540,\"requests\":100,\"unique_visitors\":10,"));
+  EXPECT_THAT(json, HasSubstr("\"top_pages\":[{\"key\":\"/berita?id=12&order=desc\","
+                              "\"count\":77}],\"top_clients\":[],\"countries\":[{\"key\":\"ID\","
+                              "\"count\":200}]}"));
+}
+
+TEST(RunCtl, LogwatchUsageErrorsExitWithTwo) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCtl({"visitors"}, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("--site SITE is required"));
+  EXPECT_EQ(RunCtl({"visitors", "--site", "www", "--minutes", "1441"}, out, err), 2);
+  EXPECT_EQ(RunCtl({"visitors", "--site", "www", "--minutes", "x"}, out, err), 2);
+  EXPECT_EQ(RunCtl({"visitors", "--site", "www", "--all"}, out, err), 2);
+  EXPECT_EQ(RunCtl({"alerts", "--limit", "0"}, out, err), 2);
+  EXPECT_EQ(RunCtl({"alerts", "--minutes", "5"}, out, err), 2);
+  EXPECT_EQ(RunCtl({"status", "--site", "www"}, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("--minutes needs a number from 1 to 1440"));
+  EXPECT_THAT(err.str(), HasSubstr("--limit needs a number from 1 to 1000"));
 }
 
 }  // namespace

@@ -46,16 +46,31 @@ grpc::Status AgentServiceImpl::Push(grpc::ServerContext* /*context*/,
     return grpc::Status::OK;
   }
   metrics_.CountPush("ok");
-  double probes = 0, heartbeats = 0, checks = 0;
+  const std::string& court = request->court_id();
+  double probes = 0, heartbeats = 0, checks = 0, log_alerts = 0, visitor_stats = 0, bans = 0;
   for (const v1::Event& e : request->events()) {
     if (e.has_probe()) ++probes;
     if (e.has_heartbeat()) ++heartbeats;
     if (e.has_check()) ++checks;
+    if (e.has_log_alert()) ++log_alerts;
+    if (e.has_visitor_stats()) {
+      ++visitor_stats;
+      metrics_.CountVisitorStats(court, e.visitor_stats());
+    }
+    if (e.has_ban()) {
+      ++bans;
+      metrics_.CountBan(court, e.ban());
+    }
   }
   if (probes > 0) metrics_.CountEvents("probe", probes);
   if (heartbeats > 0) metrics_.CountEvents("heartbeat", heartbeats);
   if (checks > 0) metrics_.CountEvents("check", checks);
-  const std::string& court = request->court_id();
+  if (log_alerts > 0) metrics_.CountEvents("log_alert", log_alerts);
+  if (visitor_stats > 0) metrics_.CountEvents("visitor_stats", visitor_stats);
+  if (bans > 0) metrics_.CountEvents("ban", bans);
+  for (const NewLogAlert& a : outcome->new_log_alerts) {
+    metrics_.CountNewLogAlert(court, a.site, a.family, a.severity);
+  }
   for (const auto& [site, p] : NewestHttpProbePerSite(*request)) metrics_.SetSite(court, *p);
   for (const CheckRun& run : NewestCheckRuns(*request)) {
     metrics_.SetFindings(court, *run.site, run.check, run.started_unix_ms, *run.findings);

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/finding_severity.h"
 
 namespace pantau::collector {
 
@@ -49,7 +50,36 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                               .Name("pantau_site_open_findings")
                               .Help("Findings of this kind open on the site (in the newest run "
                                     "of each check)")
-                              .Register(registry)) {}
+                              .Register(registry)),
+      visitor_requests_(prometheus::BuildCounter()
+                            .Name("pantau_visitor_requests_total")
+                            .Help("Requests in the site's access log, by status class")
+                            .Register(registry)),
+      visitor_page_views_(prometheus::BuildCounter()
+                              .Name("pantau_visitor_page_views_total")
+                              .Help("Successful page requests (not assets) in the site's access log")
+                              .Register(registry)),
+      visitor_bot_requests_(prometheus::BuildCounter()
+                                .Name("pantau_visitor_bot_requests_total")
+                                .Help("Requests by crawlers, tools and scripts (by User-Agent)")
+                                .Register(registry)),
+      visitor_bytes_(prometheus::BuildCounter()
+                         .Name("pantau_visitor_bytes_total")
+                         .Help("Response bytes in the site's access log")
+                         .Register(registry)),
+      visitor_attack_requests_(prometheus::BuildCounter()
+                                   .Name("pantau_visitor_attack_requests_total")
+                                   .Help("Requests that matched a signature rule")
+                                   .Register(registry)),
+      log_alerts_(prometheus::BuildCounter()
+                      .Name("pantau_log_alerts_total")
+                      .Help("New log alerts (suspicious activity in the site's logs), by rule "
+                            "family and severity; counted once per alert, not per update")
+                      .Register(registry)),
+      bans_(prometheus::BuildCounter()
+                .Name("pantau_bans_total")
+                .Help("Active-response events by outcome (banned, allowlisted, failed)")
+                .Register(registry)) {}
 
 void IngestMetrics::CountPush(const std::string& result) {
   pushes_.Add({{"result", result}}).Increment();
@@ -127,6 +157,62 @@ void IngestMetrics::SetFindings(const std::string& court_id, const std::string& 
   }
 }
 
+namespace {
+
+prometheus::Labels With(prometheus::Labels labels, const std::string& name,
+                        const std::string& value) {
+  labels.emplace(name, value);
+  return labels;
+}
+
+}  // namespace
+
+void IngestMetrics::CountVisitorStats(const std::string& court_id, const v1::VisitorStats& stats) {
+  absl::MutexLock lock(&mu_);
+  SiteState* state = Site(court_id, stats.site());
+  if (state == nullptr) return;
+  const std::pair<const char*, int64_t> classes[] = {{"2xx", stats.status_2xx()},
+                                                     {"3xx", stats.status_3xx()},
+                                                     {"4xx", stats.status_4xx()},
+                                                     {"5xx", stats.status_5xx()},
+                                                     {"other", stats.status_other()}};
+  for (const auto& [name, n] : classes) {
+    // Every class exists from the first piece on, so rate() sees a series start at 0.
+    visitor_requests_.Add(With(state->labels, "status_class", name)).Increment(n);
+  }
+  visitor_page_views_.Add(state->labels).Increment(stats.page_views());
+  visitor_bot_requests_.Add(state->labels).Increment(stats.bot_requests());
+  visitor_bytes_.Add(state->labels).Increment(stats.bytes());
+  visitor_attack_requests_.Add(state->labels).Increment(stats.attack_requests());
+}
+
+void IngestMetrics::CountNewLogAlert(const std::string& court_id, const std::string& site,
+                                     const std::string& family, v1::Finding::Severity severity) {
+  absl::MutexLock lock(&mu_);
+  SiteState* state = Site(court_id, site);
+  if (state == nullptr) return;
+  const std::pair<std::string, std::string> key{family, SeverityName(severity)};
+  auto it = state->alert_counters.find(key);
+  if (it == state->alert_counters.end()) {
+    if (state->alert_counters.size() >= kMaxAlertSeriesPerSite) return;
+    prometheus::Labels labels = With(state->labels, "family", family);
+    labels.emplace("severity", key.second);
+    it = state->alert_counters.emplace(key, &log_alerts_.Add(labels)).first;
+  }
+  it->second->Increment();
+}
+
+void IngestMetrics::CountBan(const std::string& court_id, const v1::BanEvent& ban) {
+  absl::MutexLock lock(&mu_);
+  SiteState* state = Site(court_id, ban.site());
+  if (state == nullptr) return;
+  std::string outcome = "unspecified";
+  if (ban.outcome() == v1::BanEvent::BANNED) outcome = "banned";
+  if (ban.outcome() == v1::BanEvent::ALLOWLISTED) outcome = "allowlisted";
+  if (ban.outcome() == v1::BanEvent::FAILED) outcome = "failed";
+  bans_.Add(With(state->labels, "outcome", outcome)).Increment();
+}
+
 void IngestMetrics::SetContentAge(const std::string& court_id, const std::string& site,
                                   int64_t checked_unix_ms, double content_age_days) {
   absl::MutexLock lock(&mu_);
@@ -137,3 +223,4 @@ void IngestMetrics::SetContentAge(const std::string& court_id, const std::string
 }
 
 }  // namespace pantau::collector
+

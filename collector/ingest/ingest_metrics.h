@@ -11,6 +11,13 @@
 //   pantau_site_content_age_days (newest freshness report that could tell),
 //   pantau_site_open_findings{kind} (open findings of that kind over all checks of the site;
 //     the series goes away when no check reports the kind any more).
+// Logwatch counters (labels court, site and fixed sets; never clients or URLs), added from
+// each batch the collector stores (so sum them over collectors):
+//   pantau_visitor_requests_total{status_class} (2xx, 3xx, 4xx, 5xx, other),
+//   pantau_visitor_page_views_total, pantau_visitor_bot_requests_total,
+//   pantau_visitor_bytes_total, pantau_visitor_attack_requests_total,
+//   pantau_log_alerts_total{family,severity} (once per new alert, not per update),
+//   pantau_bans_total{outcome} (banned, allowlisted, failed).
 // Each collector sets them from the batches it stores, so behind a load balancer each one
 // exports the sites of the agents it serves; the database holds the complete picture.
 #ifndef PANTAU_COLLECTOR_INGEST_INGEST_METRICS_H_
@@ -41,7 +48,7 @@ class IngestMetrics {
   // result: ok, duplicate, invalid, too_large, unavailable, error.
   void CountPush(const std::string& result);
   void ObservePushSeconds(double seconds) { push_seconds_.Observe(seconds); }
-  // kind: probe, heartbeat, check.
+  // kind: probe, heartbeat, check, log_alert, visitor_stats, ban.
   void CountEvents(const std::string& kind, double n);
 
   // The per-site gauges below exist for at most kMaxSiteSeries distinct (court, site) pairs:
@@ -58,12 +65,20 @@ class IngestMetrics {
   void SetFindings(const std::string& court_id, const std::string& site, const std::string& check,
                    int64_t started_unix_ms,
                    const google::protobuf::RepeatedPtrField<v1::Finding>& findings);
+  // Logwatch counters (see the top of this file). Bounded like the gauges: at most
+  // kMaxSiteSeries sites, and at most kMaxAlertSeriesPerSite (family, severity) pairs a site.
+  void CountVisitorStats(const std::string& court_id, const v1::VisitorStats& stats);
+  void CountNewLogAlert(const std::string& court_id, const std::string& site,
+                        const std::string& family, v1::Finding::Severity severity);
+  void CountBan(const std::string& court_id, const v1::BanEvent& ban);
+
   // From the newest freshness report of a site that knew the content age.
   void SetContentAge(const std::string& court_id, const std::string& site,
                      int64_t checked_unix_ms, double content_age_days);
 
   static constexpr size_t kMaxSiteSeries = 20000;
   static constexpr size_t kMaxFindingKindsPerSite = 32;
+  static constexpr size_t kMaxAlertSeriesPerSite = 64;
 
  private:
   struct SiteState {
@@ -74,6 +89,8 @@ class IngestMetrics {
     std::map<std::string, std::pair<int64_t, std::map<std::string, int>>> checks;
     // Exported pantau_site_open_findings series, by kind.
     std::map<std::string, prometheus::Gauge*> finding_gauges;
+    // Exported pantau_log_alerts_total series, by (family, severity name).
+    std::map<std::pair<std::string, std::string>, prometheus::Counter*> alert_counters;
   };
   // The site's state, created on first use; nullptr when the series cap is reached.
   SiteState* Site(const std::string& court_id, const std::string& site)
@@ -90,6 +107,13 @@ class IngestMetrics {
   prometheus::Family<prometheus::Gauge>& site_tls_days_left_;
   prometheus::Family<prometheus::Gauge>& site_content_age_;
   prometheus::Family<prometheus::Gauge>& site_open_findings_;
+  prometheus::Family<prometheus::Counter>& visitor_requests_;
+  prometheus::Family<prometheus::Counter>& visitor_page_views_;
+  prometheus::Family<prometheus::Counter>& visitor_bot_requests_;
+  prometheus::Family<prometheus::Counter>& visitor_bytes_;
+  prometheus::Family<prometheus::Counter>& visitor_attack_requests_;
+  prometheus::Family<prometheus::Counter>& log_alerts_;
+  prometheus::Family<prometheus::Counter>& bans_;
 };
 
 }  // namespace pantau::collector

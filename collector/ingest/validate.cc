@@ -152,6 +152,145 @@ absl::Status ValidateCheck(const v1::CheckReport& c, const IngestLimits& limits,
                      upto(kMaxContentAgeSourceBytes), where);
 }
 
+// Rule ids: 1..max bytes of [a-z0-9_.-] (as the agent's rule files allow).
+absl::Status CheckRuleId(absl::string_view field, absl::string_view value, size_t max,
+                         absl::string_view where) {
+  const bool ok = !value.empty() && value.size() <= max &&
+                  std::all_of(value.begin(), value.end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                           c == '.' || c == '-';
+                  });
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, field, " must be 1..", max, " bytes of [a-z0-9_.-]"));
+}
+
+absl::Status CheckNonNegative(absl::string_view field, int64_t value, absl::string_view where) {
+  if (value >= 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(where, field, " ", value, " is negative"));
+}
+
+absl::Status CheckVisitorCount(absl::string_view field, int64_t value, absl::string_view where) {
+  PANTAU_RETURN_IF_ERROR(CheckNonNegative(field, value, where));
+  if (value <= kMaxVisitorCount) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, field, " ", value, " is over the limit of ", kMaxVisitorCount));
+}
+
+absl::Status ValidateLogAlert(const v1::LogAlert& a, const IngestLimits& limits,
+                              const std::string& where) {
+  const size_t cap = static_cast<size_t>(limits.max_string_bytes);
+  auto upto = [cap](int limit) { return std::min<size_t>(static_cast<size_t>(limit), cap); };
+  PANTAU_RETURN_IF_ERROR(CheckLength("log_alert.site", a.site(), 1, upto(kMaxSiteBytes), where));
+  PANTAU_RETURN_IF_ERROR(
+      CheckLength("log_alert.alert_id", a.alert_id(), 1, upto(kMaxAlertIdBytes), where));
+  PANTAU_RETURN_IF_ERROR(CheckRuleId("log_alert.rule", a.rule(), upto(kMaxRuleBytes), where));
+  PANTAU_RETURN_IF_ERROR(
+      CheckToken("log_alert.family", a.family(), upto(kMaxFamilyBytes), where));
+  if (!v1::Finding::Severity_IsValid(a.severity())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, "log_alert.severity ", a.severity(), " is not a known severity"));
+  }
+  PANTAU_RETURN_IF_ERROR(
+      CheckLength("log_alert.client", a.client(), 1, upto(kMaxClientBytes), where));
+  PANTAU_RETURN_IF_ERROR(CheckTime("log_alert.first_seen_unix_ms", a.first_seen_unix_ms(), where));
+  PANTAU_RETURN_IF_ERROR(CheckTime("log_alert.last_seen_unix_ms", a.last_seen_unix_ms(), where));
+  if (a.last_seen_unix_ms() < a.first_seen_unix_ms()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, "log_alert.last_seen_unix_ms is before first_seen_unix_ms"));
+  }
+  PANTAU_RETURN_IF_ERROR(CheckNonNegative("log_alert.count", a.count(), where));
+  if (a.sample_lines_size() > kMaxSampleLines) {
+    return absl::InvalidArgumentError(absl::StrCat(where, "log_alert.sample_lines has ",
+                                                   a.sample_lines_size(),
+                                                   " entries, the limit is ", kMaxSampleLines));
+  }
+  for (int i = 0; i < a.sample_lines_size(); ++i) {
+    PANTAU_RETURN_IF_ERROR(CheckLength(absl::StrCat("log_alert.sample_lines[", i, "]"),
+                                       a.sample_lines(i), 0, upto(kMaxSampleLineBytes), where));
+  }
+  PANTAU_RETURN_IF_ERROR(CheckLength("log_alert.description", a.description(), 0,
+                                     upto(kMaxAlertTextBytes), where));
+  PANTAU_RETURN_IF_ERROR(
+      CheckLength("log_alert.action", a.action(), 0, upto(kMaxAlertTextBytes), where));
+  PANTAU_RETURN_IF_ERROR(
+      CheckLength("log_alert.log_path", a.log_path(), 0, upto(kMaxLogPathBytes), where));
+  return CheckLength("log_alert.country", a.country(), 0, upto(kMaxCountryBytes), where);
+}
+
+// `field` names the list, e.g. "visitor_stats.top_pages".
+absl::Status ValidateKeyCounts(absl::string_view field,
+                               const google::protobuf::RepeatedPtrField<v1::KeyCount>& counts,
+                               int max_entries, size_t max_key_bytes, absl::string_view where) {
+  if (counts.size() > max_entries) {
+    return absl::InvalidArgumentError(absl::StrCat(where, field, " has ", counts.size(),
+                                                   " entries, the limit is ", max_entries));
+  }
+  for (int i = 0; i < counts.size(); ++i) {
+    const std::string name = absl::StrCat(field, "[", i, "]");
+    PANTAU_RETURN_IF_ERROR(
+        CheckLength(absl::StrCat(name, ".key"), counts[i].key(), 1, max_key_bytes, where));
+    PANTAU_RETURN_IF_ERROR(
+        CheckVisitorCount(absl::StrCat(name, ".count"), counts[i].count(), where));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateVisitorStats(const v1::VisitorStats& v, const IngestLimits& limits,
+                                  const std::string& where) {
+  const size_t cap = static_cast<size_t>(limits.max_string_bytes);
+  auto upto = [cap](int limit) { return std::min<size_t>(static_cast<size_t>(limit), cap); };
+  PANTAU_RETURN_IF_ERROR(
+      CheckLength("visitor_stats.site", v.site(), 1, upto(kMaxSiteBytes), where));
+  if (v.minute_unix_s() % 60 != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, "visitor_stats.minute_unix_s ", v.minute_unix_s(), " is not the start of a minute"));
+  }
+  if (v.minute_unix_s() < kMinUnixMs / 1000 || v.minute_unix_s() > kMaxUnixMs / 1000) {
+    return absl::InvalidArgumentError(absl::StrCat(where, "visitor_stats.minute_unix_s ",
+                                                   v.minute_unix_s(),
+                                                   " is not between 2000 and 2200"));
+  }
+  const std::pair<const char*, int64_t> counters[] = {
+      {"requests", v.requests()},       {"unique_visitors", v.unique_visitors()},
+      {"page_views", v.page_views()},   {"bot_requests", v.bot_requests()},
+      {"status_2xx", v.status_2xx()},   {"status_3xx", v.status_3xx()},
+      {"status_4xx", v.status_4xx()},   {"status_5xx", v.status_5xx()},
+      {"status_other", v.status_other()}, {"bytes", v.bytes()},
+      {"malformed_lines", v.malformed_lines()}, {"attack_requests", v.attack_requests()}};
+  for (const auto& [name, value] : counters) {
+    PANTAU_RETURN_IF_ERROR(
+        CheckVisitorCount(absl::StrCat("visitor_stats.", name), value, where));
+  }
+  PANTAU_RETURN_IF_ERROR(ValidateKeyCounts("visitor_stats.top_pages", v.top_pages(),
+                                           kMaxTopPages, upto(kMaxPageKeyBytes), where));
+  PANTAU_RETURN_IF_ERROR(ValidateKeyCounts("visitor_stats.top_clients", v.top_clients(),
+                                           kMaxTopClients, upto(kMaxClientBytes), where));
+  return ValidateKeyCounts("visitor_stats.countries", v.countries(), kMaxCountries,
+                           upto(kMaxCountryBytes), where);
+}
+
+absl::Status ValidateBan(const v1::BanEvent& b, const IngestLimits& limits,
+                         const std::string& where) {
+  const size_t cap = static_cast<size_t>(limits.max_string_bytes);
+  auto upto = [cap](int limit) { return std::min<size_t>(static_cast<size_t>(limit), cap); };
+  PANTAU_RETURN_IF_ERROR(CheckLength("ban.site", b.site(), 1, upto(kMaxSiteBytes), where));
+  PANTAU_RETURN_IF_ERROR(CheckLength("ban.client", b.client(), 1, upto(kMaxClientBytes), where));
+  PANTAU_RETURN_IF_ERROR(CheckRuleId("ban.rule", b.rule(), upto(kMaxRuleBytes), where));
+  PANTAU_RETURN_IF_ERROR(
+      CheckLength("ban.alert_id", b.alert_id(), 0, upto(kMaxAlertIdBytes), where));
+  if (b.outcome() != v1::BanEvent::BANNED && b.outcome() != v1::BanEvent::ALLOWLISTED &&
+      b.outcome() != v1::BanEvent::FAILED) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, "ban.outcome ", b.outcome(), " must be BANNED, ALLOWLISTED or FAILED"));
+  }
+  // Only a ban has a timeout; the others may leave it 0.
+  if (b.outcome() == v1::BanEvent::BANNED || b.until_unix_ms() != 0) {
+    PANTAU_RETURN_IF_ERROR(CheckTime("ban.until_unix_ms", b.until_unix_ms(), where));
+  }
+  return CheckLength("ban.error", b.error(), 0, upto(kMaxErrorBytes), where);
+}
+
 }  // namespace
 
 absl::Status ValidatePush(const v1::PushRequest& request, const IngestLimits& limits) {
@@ -192,6 +331,15 @@ absl::Status ValidatePush(const v1::PushRequest& request, const IngestLimits& li
         break;
       case v1::Event::kCheck:
         PANTAU_RETURN_IF_ERROR(ValidateCheck(e.check(), limits, where));
+        break;
+      case v1::Event::kLogAlert:
+        PANTAU_RETURN_IF_ERROR(ValidateLogAlert(e.log_alert(), limits, where));
+        break;
+      case v1::Event::kVisitorStats:
+        PANTAU_RETURN_IF_ERROR(ValidateVisitorStats(e.visitor_stats(), limits, where));
+        break;
+      case v1::Event::kBan:
+        PANTAU_RETURN_IF_ERROR(ValidateBan(e.ban(), limits, where));
         break;
       case v1::Event::KIND_NOT_SET:
         return absl::InvalidArgumentError(absl::StrCat(

@@ -29,6 +29,23 @@ inline constexpr int kMaxFindingKeyBytes = 256;
 inline constexpr int kMaxFindings = 100;  // per probe result or check report
 inline constexpr int kMaxContentAgeSourceBytes = 32;
 inline constexpr double kMaxContentAgeDays = 36500;
+// Agent logwatch (LogAlert, VisitorStats, BanEvent).
+inline constexpr int kMaxAlertIdBytes = 128;
+inline constexpr int kMaxRuleBytes = 64;         // [a-z0-9_.-], at least 1
+inline constexpr int kMaxFamilyBytes = 64;       // [a-z0-9_], at least 1
+inline constexpr int kMaxClientBytes = 128;      // an IP address, "*" or "site"
+inline constexpr int kMaxAlertTextBytes = 1024;  // description and action
+inline constexpr int kMaxSampleLines = 5;
+inline constexpr int kMaxSampleLineBytes = 1024;
+inline constexpr int kMaxLogPathBytes = 1024;
+inline constexpr int kMaxCountryBytes = 8;       // ISO 3166 code, or empty
+inline constexpr int kMaxTopPages = 10;
+inline constexpr int kMaxTopClients = 10;
+inline constexpr int kMaxCountries = 20;
+inline constexpr int kMaxPageKeyBytes = 512;     // a path; clients and countries as above
+// Largest VisitorStats counter or KeyCount count (2^50, about 10^15 per minute): far beyond
+// any real site, and low enough that the collector's sums cannot overflow.
+inline constexpr int64_t kMaxVisitorCount = int64_t{1} << 50;
 
 // OK, or InvalidArgument / ResourceExhausted with a message naming the event and field.
 absl::Status ValidatePush(const v1::PushRequest& request, const IngestLimits& limits);

@@ -556,5 +556,226 @@ TEST(ValidatePush, TheFuzzSeedWithChecksIsAValidPush) {
   EXPECT_THAT(ValidatePush(r, IngestLimits{}), IsOk());
 }
 
+// Agent logwatch: log alerts, visitor statistics, bans.
+
+constexpr int64_t kMinute = 1767225600;  // 2026-01-01 00:00 UTC, Unix seconds
+
+v1::PushRequest LogwatchPush() {
+  v1::PushRequest r = ValidPush();
+  v1::Event* e = r.add_events();
+  e->set_agent_event_id(50);
+  v1::LogAlert* a = e->mutable_log_alert();
+  a->set_site("pn-contoh-www");
+  a->set_alert_id("pn-contoh-www/sqli_union/203.0.113.7/1");
+  a->set_rule("sqli_union");
+  a->set_family("sql_injection");
+  a->set_severity(v1::Finding::CRITICAL);
+  a->set_client("203.0.113.7");
+  a->set_first_seen_unix_ms(kMinute * 1000);
+  a->set_last_seen_unix_ms(kMinute * 1000 + 5000);
+  a->set_count(12);
+  a->add_sample_lines("203.0.113.7 - - [01/Jan/2026:00:00:00 +0000] \"GET /?id=1 UNION SELECT\"");
+  a->set_description("Percobaan injeksi SQL");
+  a->set_action("Blokir alamat IP");
+  a->set_log_path("/var/log/nginx/access.log");
+  a->set_country("ID");
+  e = r.add_events();
+  e->set_agent_event_id(51);
+  v1::VisitorStats* v = e->mutable_visitor_stats();
+  v->set_site("pn-contoh-www");
+  v->set_minute_unix_s(kMinute);
+  v->set_requests(100);
+  v->set_unique_visitors(7);
+  v->set_status_2xx(100);
+  v1::KeyCount* page = v->add_top_pages();
+  page->set_key("/berita?id=12");
+  page->set_count(40);
+  v1::KeyCount* client = v->add_top_clients();
+  client->set_key("203.0.113.7");
+  client->set_count(60);
+  v1::KeyCount* country = v->add_countries();
+  country->set_key("ID");
+  country->set_count(90);
+  e = r.add_events();
+  e->set_agent_event_id(52);
+  v1::BanEvent* b = e->mutable_ban();
+  b->set_site("pn-contoh-www");
+  b->set_client("203.0.113.7");
+  b->set_rule("wp_login_bruteforce");
+  b->set_alert_id("x");
+  b->set_until_unix_ms(kMinute * 1000 + 3600000);
+  b->set_outcome(v1::BanEvent::BANNED);
+  return r;
+}
+
+TEST(ValidatePush, AcceptsLogAlertsVisitorStatsAndBans) {
+  EXPECT_THAT(ValidatePush(LogwatchPush(), IngestLimits{}), IsOk());
+}
+
+TEST(ValidatePush, AcceptsTheLargestAllowedLogwatchEvents) {
+  v1::PushRequest r = LogwatchPush();
+  v1::LogAlert* a = r.mutable_events(2)->mutable_log_alert();
+  a->set_alert_id(std::string(kMaxAlertIdBytes, 'a'));
+  a->set_rule(std::string(kMaxRuleBytes - 2, 'r') + ".-");
+  a->set_family(std::string(kMaxFamilyBytes, 'f'));
+  a->clear_sample_lines();
+  for (int i = 0; i < kMaxSampleLines; ++i) a->add_sample_lines(std::string(kMaxSampleLineBytes, 's'));
+  a->set_description(std::string(kMaxAlertTextBytes, 'd'));
+  a->set_action(std::string(kMaxAlertTextBytes, 'a'));
+  v1::VisitorStats* v = r.mutable_events(3)->mutable_visitor_stats();
+  for (int i = 1; i < kMaxTopPages; ++i) v->add_top_pages()->set_key(std::string(kMaxPageKeyBytes, 'p'));
+  for (int i = 1; i < kMaxTopClients; ++i) v->add_top_clients()->set_key("c");
+  for (int i = 1; i < kMaxCountries; ++i) v->add_countries()->set_key("XX");
+  // A ban that was refused by the allow-list has no timeout.
+  r.mutable_events(4)->mutable_ban()->set_outcome(v1::BanEvent::ALLOWLISTED);
+  r.mutable_events(4)->mutable_ban()->set_until_unix_ms(0);
+  EXPECT_THAT(ValidatePush(r, IngestLimits{}), IsOk());
+}
+
+std::vector<Breakage> LogwatchBreakages() {
+  auto alert = [](v1::PushRequest& r) { return r.mutable_events(2)->mutable_log_alert(); };
+  auto stats = [](v1::PushRequest& r) { return r.mutable_events(3)->mutable_visitor_stats(); };
+  auto ban = [](v1::PushRequest& r) { return r.mutable_events(4)->mutable_ban(); };
+  return {
+      {"empty alert site", [=](v1::PushRequest& r) { alert(r)->clear_site(); }, "event 2",
+       "log_alert.site is empty"},
+      {"long alert id",
+       [=](v1::PushRequest& r) { alert(r)->set_alert_id(std::string(kMaxAlertIdBytes + 1, 'a')); },
+       "event 2", "log_alert.alert_id is 129 bytes"},
+      {"empty alert id", [=](v1::PushRequest& r) { alert(r)->clear_alert_id(); }, "event 2",
+       "log_alert.alert_id is empty"},
+      {"rule with spaces", [=](v1::PushRequest& r) { alert(r)->set_rule("SQL union"); },
+       "event 2", "log_alert.rule must be"},
+      {"family with a dot", [=](v1::PushRequest& r) { alert(r)->set_family("sql.injection"); },
+       "event 2", "log_alert.family must be"},
+      {"unknown severity",
+       [=](v1::PushRequest& r) { alert(r)->set_severity(static_cast<v1::Finding::Severity>(9)); },
+       "event 2", "log_alert.severity 9"},
+      {"empty client", [=](v1::PushRequest& r) { alert(r)->clear_client(); }, "event 2",
+       "log_alert.client is empty"},
+      {"no first seen", [=](v1::PushRequest& r) { alert(r)->set_first_seen_unix_ms(0); },
+       "event 2", "log_alert.first_seen_unix_ms 0 is not between"},
+      {"last before first",
+       [=](v1::PushRequest& r) { alert(r)->set_last_seen_unix_ms(kMinute * 1000 - 1); },
+       "event 2", "log_alert.last_seen_unix_ms is before"},
+      {"negative count", [=](v1::PushRequest& r) { alert(r)->set_count(-1); }, "event 2",
+       "log_alert.count -1 is negative"},
+      {"six samples",
+       [=](v1::PushRequest& r) {
+         for (int i = 0; i < 5; ++i) alert(r)->add_sample_lines("x");
+       },
+       "event 2", "log_alert.sample_lines has 6 entries, the limit is 5"},
+      {"long sample",
+       [=](v1::PushRequest& r) { alert(r)->add_sample_lines(std::string(1025, 'x')); },
+       "event 2", "log_alert.sample_lines[1] is 1025 bytes"},
+      {"NUL in sample",
+       [=](v1::PushRequest& r) { alert(r)->add_sample_lines(std::string("a\0b", 3)); },
+       "event 2", "log_alert.sample_lines[1] contains a NUL byte"},
+      {"long description",
+       [=](v1::PushRequest& r) { alert(r)->set_description(std::string(1025, 'd')); },
+       "event 2", "log_alert.description is 1025 bytes"},
+      {"long action", [=](v1::PushRequest& r) { alert(r)->set_action(std::string(1025, 'a')); },
+       "event 2", "log_alert.action"},
+      {"long log path",
+       [=](v1::PushRequest& r) { alert(r)->set_log_path(std::string(1025, 'p')); }, "event 2",
+       "log_alert.log_path"},
+      {"long country", [=](v1::PushRequest& r) { alert(r)->set_country("INDONESIA"); },
+       "event 2", "log_alert.country is 9 bytes"},
+      {"empty stats site", [=](v1::PushRequest& r) { stats(r)->clear_site(); }, "event 3",
+       "visitor_stats.site is empty"},
+      {"unaligned minute",
+       [=](v1::PushRequest& r) { stats(r)->set_minute_unix_s(kMinute + 30); }, "event 3",
+       "visitor_stats.minute_unix_s 1767225630 is not the start of a minute"},
+      {"minute in ms",
+       [=](v1::PushRequest& r) { stats(r)->set_minute_unix_s(kMinute * 1000); }, "event 3",
+       "is not between 2000 and 2200"},
+      {"minute zero", [=](v1::PushRequest& r) { stats(r)->set_minute_unix_s(0); }, "event 3",
+       "visitor_stats.minute_unix_s 0 is not between"},
+      {"negative requests", [=](v1::PushRequest& r) { stats(r)->set_requests(-5); }, "event 3",
+       "visitor_stats.requests -5 is negative"},
+      {"negative bytes", [=](v1::PushRequest& r) { stats(r)->set_bytes(-1); }, "event 3",
+       "visitor_stats.bytes"},
+      {"huge bytes", [=](v1::PushRequest& r) { stats(r)->set_bytes(INT64_MAX); }, "event 3",
+       "visitor_stats.bytes 9223372036854775807 is over the limit"},
+      {"huge page count",
+       [=](v1::PushRequest& r) { stats(r)->mutable_top_pages(0)->set_count(kMaxVisitorCount + 1); },
+       "event 3", "visitor_stats.top_pages[0].count"},
+      {"negative attacks", [=](v1::PushRequest& r) { stats(r)->set_attack_requests(-1); },
+       "event 3", "visitor_stats.attack_requests"},
+      {"eleven pages",
+       [=](v1::PushRequest& r) {
+         for (int i = 0; i < 10; ++i) stats(r)->add_top_pages()->set_key("/p");
+       },
+       "event 3", "visitor_stats.top_pages has 11 entries, the limit is 10"},
+      {"eleven clients",
+       [=](v1::PushRequest& r) {
+         for (int i = 0; i < 10; ++i) stats(r)->add_top_clients()->set_key("c");
+       },
+       "event 3", "visitor_stats.top_clients has 11 entries"},
+      {"21 countries",
+       [=](v1::PushRequest& r) {
+         for (int i = 0; i < 20; ++i) stats(r)->add_countries()->set_key("XX");
+       },
+       "event 3", "visitor_stats.countries has 21 entries, the limit is 20"},
+      {"empty page key", [=](v1::PushRequest& r) { stats(r)->mutable_top_pages(0)->clear_key(); },
+       "event 3", "visitor_stats.top_pages[0].key is empty"},
+      {"long page key",
+       [=](v1::PushRequest& r) {
+         stats(r)->mutable_top_pages(0)->set_key(std::string(kMaxPageKeyBytes + 1, 'p'));
+       },
+       "event 3", "visitor_stats.top_pages[0].key is 513 bytes"},
+      {"long client key",
+       [=](v1::PushRequest& r) {
+         stats(r)->mutable_top_clients(0)->set_key(std::string(kMaxClientBytes + 1, 'c'));
+       },
+       "event 3", "visitor_stats.top_clients[0].key"},
+      {"negative page count",
+       [=](v1::PushRequest& r) { stats(r)->mutable_top_pages(0)->set_count(-1); }, "event 3",
+       "visitor_stats.top_pages[0].count -1 is negative"},
+      {"long country key",
+       [=](v1::PushRequest& r) { stats(r)->mutable_countries(0)->set_key("INDONESIA"); },
+       "event 3", "visitor_stats.countries[0].key"},
+      {"empty ban client", [=](v1::PushRequest& r) { ban(r)->clear_client(); }, "event 4",
+       "ban.client is empty"},
+      {"empty ban site", [=](v1::PushRequest& r) { ban(r)->clear_site(); }, "event 4",
+       "ban.site is empty"},
+      {"bad ban rule", [=](v1::PushRequest& r) { ban(r)->set_rule(""); }, "event 4",
+       "ban.rule must be"},
+      {"unspecified outcome",
+       [=](v1::PushRequest& r) { ban(r)->set_outcome(v1::BanEvent::OUTCOME_UNSPECIFIED); },
+       "event 4", "ban.outcome 0 must be BANNED, ALLOWLISTED or FAILED"},
+      {"ban without timeout", [=](v1::PushRequest& r) { ban(r)->set_until_unix_ms(0); },
+       "event 4", "ban.until_unix_ms 0 is not between"},
+      {"long ban error", [=](v1::PushRequest& r) { ban(r)->set_error(std::string(1025, 'e')); },
+       "event 4", "ban.error is 1025 bytes"},
+      {"long ban alert id",
+       [=](v1::PushRequest& r) { ban(r)->set_alert_id(std::string(129, 'a')); }, "event 4",
+       "ban.alert_id"},
+  };
+}
+
+TEST(ValidatePush, RejectsEveryBrokenLimitOfLogwatchEventsNamingEventAndField) {
+  ASSERT_THAT(ValidatePush(LogwatchPush(), IngestLimits{}), IsOk());
+  for (const Breakage& b : LogwatchBreakages()) {
+    SCOPED_TRACE(b.name);
+    v1::PushRequest r = LogwatchPush();
+    b.change(r);
+    EXPECT_THAT(ValidatePush(r, IngestLimits{}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr(b.event), HasSubstr(b.field))));
+  }
+}
+
+TEST(ValidatePush, AppliesALowerStringLimitToSampleLines) {
+  IngestLimits limits;
+  limits.max_string_bytes = 128;
+  v1::PushRequest r = LogwatchPush();
+  r.mutable_events(2)->mutable_log_alert()->add_sample_lines(std::string(129, 's'));
+  EXPECT_THAT(ValidatePush(r, limits),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("log_alert.sample_lines[1]"), HasSubstr("limit is 128"))));
+}
+
+
 }  // namespace
 }  // namespace pantau::collector

@@ -1,11 +1,36 @@
 #include "collector/operator/operator_service.h"
 
 #include <algorithm>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
 
 namespace pantau::collector {
+namespace {
+
+constexpr int kDefaultAlertLimit = 100;
+constexpr int kMaxAlertLimit = 1000;
+constexpr int kDefaultMinutes = 60;
+constexpr int kMaxMinutes = 1440;
+
+// Start of the minute holding `t`, Unix seconds.
+int64_t MinuteStart(absl::Time t) {
+  const int64_t s = absl::ToUnixSeconds(t);
+  return s - ((s % 60) + 60) % 60;
+}
+
+grpc::Status StorageError(const absl::Status& status) {
+  PANTAU_LOG(WARNING) << status.message();
+  if (absl::IsInvalidArgument(status)) return ToGrpcStatus(status);
+  return ToGrpcStatus(absl::UnavailableError("storage unavailable, retry later"));
+}
+
+}  // namespace
 
 grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* /*context*/,
                                             const v1::GetStatusRequest* request,
@@ -20,6 +45,13 @@ grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* /*context*/,
   }
   const absl::Time now = clock_.Now();
   response->set_now_unix_ms(absl::ToUnixMillis(now));
+  // The current minute and the 59 before it.
+  absl::StatusOr<std::map<std::pair<std::string, std::string>, SiteActivity>> activity =
+      store_.ActivityBySite(request->court_id(), absl::FromUnixSeconds(MinuteStart(now) - 59 * 60));
+  if (!activity.ok()) {
+    PANTAU_LOG(WARNING) << activity.status().message();
+    return ToGrpcStatus(absl::UnavailableError("storage unavailable, retry later"));
+  }
   for (const SiteLatest& s : *sites) {
     v1::SiteStatus* out = response->add_sites();
     out->set_site(s.site);
@@ -45,6 +77,10 @@ grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* /*context*/,
       out->set_content_age_days(*s.content_age_days);
       out->set_content_age_source(s.content_age_source);
     }
+    if (auto it = activity->find({s.court_id, s.site}); it != activity->end()) {
+      out->set_open_log_alerts(it->second.open_log_alerts);
+      out->set_requests_last_hour(it->second.recent_requests);
+    }
     for (const OpenFinding& f : s.open_findings) {  // already most severe first
       v1::OpenFinding* o = out->add_open_findings();
       o->set_check(f.check);
@@ -53,6 +89,76 @@ grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* /*context*/,
       o->set_last_seen_unix_ms(absl::ToUnixMillis(f.last_seen));
     }
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorServiceImpl::ListLogAlerts(grpc::ServerContext* /*context*/,
+                                                const v1::ListLogAlertsRequest* request,
+                                                v1::ListLogAlertsResponse* response) {
+  if (request->court_id().size() > 64) {
+    return ToGrpcStatus(absl::InvalidArgumentError("court_id is longer than 64 bytes"));
+  }
+  if (request->site().size() > 128) {
+    return ToGrpcStatus(absl::InvalidArgumentError("site is longer than 128 bytes"));
+  }
+  if (request->limit() < 0 || request->limit() > kMaxAlertLimit) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("limit ", request->limit(), " is not 1..", kMaxAlertLimit,
+                     " (0 means ", kDefaultAlertLimit, ")")));
+  }
+  if (request->since_unix_ms() < 0) {
+    return ToGrpcStatus(absl::InvalidArgumentError("since_unix_ms is negative"));
+  }
+  LogAlertQuery query;
+  query.court_id = request->court_id();
+  query.site = request->site();
+  query.open_only = request->open_only();
+  if (request->since_unix_ms() > 0) query.since = absl::FromUnixMillis(request->since_unix_ms());
+  const int limit = request->limit() == 0 ? kDefaultAlertLimit : request->limit();
+  // One more than asked, to tell whether the answer is complete.
+  query.limit = limit + 1;
+  absl::StatusOr<std::vector<StoredLogAlert>> alerts = store_.LogAlerts(query);
+  if (!alerts.ok()) return StorageError(alerts.status());
+  response->set_now_unix_ms(absl::ToUnixMillis(clock_.Now()));
+  response->set_truncated(alerts->size() > static_cast<size_t>(limit));
+  if (response->truncated()) alerts->pop_back();
+  for (StoredLogAlert& a : *alerts) {
+    v1::StoredLogAlert* out = response->add_alerts();
+    out->set_court_id(a.court_id);
+    out->set_agent_id(a.agent_id);
+    *out->mutable_alert() = std::move(a.alert);
+    out->set_created_unix_ms(absl::ToUnixMillis(a.created_at));
+    out->set_updated_unix_ms(absl::ToUnixMillis(a.updated_at));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorServiceImpl::GetVisitorStats(grpc::ServerContext* /*context*/,
+                                                  const v1::GetVisitorStatsRequest* request,
+                                                  v1::GetVisitorStatsResponse* response) {
+  if (request->site().empty() || request->site().size() > 128) {
+    return ToGrpcStatus(absl::InvalidArgumentError("site must be 1..128 bytes"));
+  }
+  if (request->court_id().size() > 64) {
+    return ToGrpcStatus(absl::InvalidArgumentError("court_id is longer than 64 bytes"));
+  }
+  if (request->minutes() < 0 || request->minutes() > kMaxMinutes) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("minutes ", request->minutes(), " is not 1..", kMaxMinutes, " (0 means ",
+                     kDefaultMinutes, ")")));
+  }
+  const int minutes = request->minutes() == 0 ? kDefaultMinutes : request->minutes();
+  const absl::Time now = clock_.Now();
+  const int64_t to = MinuteStart(now) + 60;
+  const int64_t from = to - int64_t{60} * minutes;
+  absl::StatusOr<VisitorRange> range = store_.VisitorStatsRange(
+      request->court_id(), request->site(), absl::FromUnixSeconds(from), absl::FromUnixSeconds(to));
+  if (!range.ok()) return StorageError(range.status());
+  for (v1::VisitorStats& m : range->minutes) *response->add_minutes() = std::move(m);
+  *response->mutable_totals() = std::move(range->totals);
+  response->set_from_unix_s(from);
+  response->set_to_unix_s(to);
+  response->set_now_unix_ms(absl::ToUnixMillis(now));
   return grpc::Status::OK;
 }
 

@@ -15,6 +15,13 @@ class OperatorServiceImpl final : public v1::OperatorService::Service {
 
   grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
                          v1::GetStatusResponse* response) override;
+  // INVALID_ARGUMENT for a limit outside 0..1000 or over-long court/site.
+  grpc::Status ListLogAlerts(grpc::ServerContext* context, const v1::ListLogAlertsRequest* request,
+                             v1::ListLogAlertsResponse* response) override;
+  // INVALID_ARGUMENT without a site or with minutes outside 0..1440.
+  grpc::Status GetVisitorStats(grpc::ServerContext* context,
+                               const v1::GetVisitorStatsRequest* request,
+                               v1::GetVisitorStatsResponse* response) override;
 
  private:
   Store& store_;

@@ -110,6 +110,69 @@ void PrepareStatements(pqxx::connection& conn) {
       "  RETURNING 1) "
       "SELECT (SELECT count(*) FROM applied), (SELECT count(*) FROM closed), "
       "  (SELECT count(*) FROM opened)");
+  // Agent logwatch. $3 / $2: JSON arrays built by collector/store/logwatch_store.cc, with one
+  // entry per conflict key (ON CONFLICT cannot touch a row twice in one statement).
+  // `(a.xmax = 0)` is true for a row this statement inserted, false for one it updated.
+  conn.prepare(
+      "upsert_log_alerts",
+      "INSERT INTO log_alerts AS a (court_id, agent_id, alert_id, site, rule, family, severity, "
+      "  client, first_seen, last_seen, count, sample_lines, description, action, log_path, "
+      "  closed, country, agent_event_id) "
+      "SELECT $1, $2, r.alert_id, r.site, r.rule, r.family, r.severity, r.client, r.first_seen, "
+      "  r.last_seen, r.count, r.sample_lines, r.description, r.action, r.log_path, r.closed, "
+      "  r.country, r.agent_event_id "
+      "FROM jsonb_to_recordset($3::jsonb) AS r(alert_id text, site text, rule text, "
+      "  family text, severity smallint, client text, first_seen timestamptz, "
+      "  last_seen timestamptz, count bigint, sample_lines text[], description text, "
+      "  action text, log_path text, closed boolean, country text, agent_event_id bigint) "
+      "ON CONFLICT (agent_id, alert_id) DO UPDATE SET court_id = EXCLUDED.court_id, "
+      "  site = EXCLUDED.site, rule = EXCLUDED.rule, family = EXCLUDED.family, "
+      "  severity = EXCLUDED.severity, client = EXCLUDED.client, "
+      "  first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen, "
+      "  count = EXCLUDED.count, sample_lines = EXCLUDED.sample_lines, "
+      "  description = EXCLUDED.description, action = EXCLUDED.action, "
+      "  log_path = EXCLUDED.log_path, closed = EXCLUDED.closed, country = EXCLUDED.country, "
+      "  agent_event_id = EXCLUDED.agent_event_id, updated_at = now() "
+      "  WHERE a.last_seen <= EXCLUDED.last_seen "
+      "RETURNING a.site, a.family, a.severity, (a.xmax = 0)");
+  conn.prepare(
+      "add_visitor_minutes",
+      "INSERT INTO visitor_minutes AS v (court_id, site, minute, requests, unique_visitors, "
+      "  page_views, bot_requests, status_2xx, status_3xx, status_4xx, status_5xx, "
+      "  status_other, bytes, malformed_lines, attack_requests) "
+      "SELECT $1, r.site, to_timestamp(r.minute), r.requests, r.unique_visitors, r.page_views, "
+      "  r.bot_requests, r.s2, r.s3, r.s4, r.s5, r.so, r.bytes, r.malformed, r.attacks "
+      "FROM jsonb_to_recordset($2::jsonb) AS r(site text, minute bigint, requests bigint, "
+      "  unique_visitors bigint, page_views bigint, bot_requests bigint, s2 bigint, s3 bigint, "
+      "  s4 bigint, s5 bigint, so bigint, bytes bigint, malformed bigint, attacks bigint) "
+      "ON CONFLICT (site, minute, court_id) DO UPDATE SET "
+      "  requests = v.requests + EXCLUDED.requests, "
+      "  unique_visitors = greatest(v.unique_visitors, EXCLUDED.unique_visitors), "
+      "  page_views = v.page_views + EXCLUDED.page_views, "
+      "  bot_requests = v.bot_requests + EXCLUDED.bot_requests, "
+      "  status_2xx = v.status_2xx + EXCLUDED.status_2xx, "
+      "  status_3xx = v.status_3xx + EXCLUDED.status_3xx, "
+      "  status_4xx = v.status_4xx + EXCLUDED.status_4xx, "
+      "  status_5xx = v.status_5xx + EXCLUDED.status_5xx, "
+      "  status_other = v.status_other + EXCLUDED.status_other, "
+      "  bytes = v.bytes + EXCLUDED.bytes, "
+      "  malformed_lines = v.malformed_lines + EXCLUDED.malformed_lines, "
+      "  attack_requests = v.attack_requests + EXCLUDED.attack_requests, updated_at = now()");
+  conn.prepare(
+      "add_visitor_top",
+      "INSERT INTO visitor_top AS t (court_id, site, minute, dimension, key, count) "
+      "SELECT $1, r.site, to_timestamp(r.minute), r.dimension, r.key, r.count "
+      "FROM jsonb_to_recordset($2::jsonb) AS r(site text, minute bigint, dimension text, "
+      "  key text, count bigint) "
+      "ON CONFLICT (site, minute, dimension, key, court_id) DO UPDATE SET "
+      "  count = t.count + EXCLUDED.count");
+}
+
+const std::vector<std::string>& BanColumns() {
+  static const std::vector<std::string> kColumns = {
+      "court_id", "agent_id", "agent_event_id", "batch_seq", "site",       "client",
+      "rule",     "alert_id", "until_at",       "outcome",   "error",      "observed_at"};
+  return kColumns;
 }
 
 const std::vector<std::string>& ProbeColumns() {

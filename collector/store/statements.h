@@ -33,6 +33,18 @@ namespace pantau::collector {
 //     moves that forward and makes open_findings of the (site, check) equal the run's
 //     findings: new ones open with first_seen = last_seen = started_at, present ones keep
 //     first_seen and move last_seen, absent ones are deleted. One statement for the batch.
+//   upsert_log_alerts(court, agent, alerts) -> (site, family, severity, inserted) per row
+//       written; alerts: JSON [{"alert_id", "site", "rule", "family", "severity", "client",
+//       "first_seen", "last_seen", "count", "sample_lines": [...], "description", "action",
+//       "log_path", "closed", "country", "agent_event_id"}], alert_id distinct. A stored row
+//       with a later last_seen is kept.
+//   add_visitor_minutes(court, minutes)   -- counters added, unique_visitors the greatest
+//       minutes: JSON [{"site", "minute" (Unix s), "requests", "unique_visitors",
+//       "page_views", "bot_requests", "s2", "s3", "s4", "s5", "so", "bytes", "malformed",
+//       "attacks"}], (site, minute) distinct.
+//   add_visitor_top(court, keys)          -- counts added
+//       keys: JSON [{"site", "minute", "dimension" (page|client|country), "key", "count"}],
+//       (site, minute, dimension, key) distinct.
 // Throws what libpqxx throws.
 void PrepareStatements(pqxx::connection& conn);
 
@@ -42,6 +54,9 @@ const std::vector<std::string>& ProbeColumns();
 const std::vector<std::string>& CheckReportColumns();
 // Columns of findings (the history) that the COPY fills, in order.
 const std::vector<std::string>& FindingColumns();
+
+// Columns of bans that the COPY fills, in order.
+const std::vector<std::string>& BanColumns();
 
 // Text form PostgreSQL parses as timestamptz, to the microsecond (UTC).
 std::string PgTime(int64_t unix_ms);

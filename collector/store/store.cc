@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "collector/store/logwatch_store.h"
 #include "collector/store/migrations.h"
 #include "collector/store/pg_pool.h"
 #include "collector/store/statements.h"
@@ -166,7 +167,7 @@ absl::StatusOr<BatchOutcome> Store::StoreBatchOnce(const v1::PushRequest& reques
     const uint64_t last_seq = locked[0][0].as<uint64_t>();
     if (request.batch_seq() <= last_seq) {
       txn.commit();  // last_seen only
-      return BatchOutcome{last_seq, /*duplicate=*/request.batch_seq() != 0};
+      return BatchOutcome{last_seq, /*duplicate=*/request.batch_seq() != 0, {}};
     }
 
     const std::string& court = request.court_id();
@@ -266,9 +267,11 @@ absl::StatusOr<BatchOutcome> Store::StoreBatchOnce(const v1::PushRequest& reques
       txn.exec_prepared("heartbeat", agent, heartbeat->agent_version(),
                         heartbeat->spooled_events(), heartbeat->dropped_events());
     }
+    BatchOutcome outcome{request.batch_seq(), false, {}};
+    outcome.new_log_alerts = StoreLogwatchEvents(txn, request);
     txn.exec_prepared("advance_agent", agent, batch_seq, court);
     txn.commit();
-    return BatchOutcome{request.batch_seq(), false};
+    return outcome;
   } catch (const std::exception& e) {
     if (IsConnectionLoss(e)) lease.MarkBroken();
     return StatusFromException(e, what);

@@ -21,11 +21,55 @@ namespace pantau::collector {
 
 class PgPool;
 
+// A log alert the collector had not stored before (its first update), for the metrics.
+struct NewLogAlert {
+  std::string site;
+  std::string family;
+  v1::Finding::Severity severity = v1::Finding::SEVERITY_UNSPECIFIED;
+};
+
 struct BatchOutcome {
   // Highest batch_seq stored for the agent after the call.
   uint64_t acked_seq = 0;
   // True when the batch was at or below the stored seq and so not stored again.
   bool duplicate = false;
+  // Alerts of this batch whose (agent, alert_id) had no row before it.
+  std::vector<NewLogAlert> new_log_alerts;
+};
+
+// A stored log alert (the latest update of its (agent, alert_id)).
+struct StoredLogAlert {
+  std::string court_id;
+  std::string agent_id;
+  v1::LogAlert alert;
+  // When the collector first stored it, and last changed it.
+  absl::Time created_at;
+  absl::Time updated_at;
+};
+
+// What Store::LogAlerts returns: alerts with last_seen >= since, newest last_seen first.
+struct LogAlertQuery {
+  std::string court_id;  // any court when empty
+  std::string site;      // any site when empty
+  bool open_only = false;
+  absl::Time since = absl::InfinitePast();
+  int limit = 100;  // 1..1000
+};
+
+// Visitor statistics of one site over a range of minutes (Store::VisitorStatsRange).
+struct VisitorRange {
+  // Minutes with data, oldest first; top lists empty.
+  std::vector<v1::VisitorStats> minutes;
+  // Sums over the range (minute_unix_s = the first minute asked for); unique_visitors is the
+  // largest per-minute value (distinct clients over the whole range are not known). Top lists:
+  // the 10 pages and clients and 20 countries with the highest sums, highest first.
+  v1::VisitorStats totals;
+};
+
+// Log activity of one site for GetStatus.
+struct SiteActivity {
+  int64_t open_log_alerts = 0;
+  int64_t recent_requests = 0;  // in the minutes since the time asked for
 };
 
 // A finding open now (open_findings), as GetStatus reports it.
@@ -90,6 +134,15 @@ std::vector<CheckRun> NewestCheckRuns(const v1::PushRequest& request);
 std::map<std::string, const v1::CheckReport*> NewestContentAgePerSite(
     const v1::PushRequest& request);
 
+// One entry per alert_id of the batch's log alerts: the event with the latest last_seen (of
+// equal ones the later event), in batch order. Pointers point into `request`.
+std::vector<const v1::Event*> NewestLogAlerts(const v1::PushRequest& request);
+
+// The batch's visitor statistics summed per (site, minute): counters added, unique_visitors
+// the largest, top lists summed per key (sorted by key; they may exceed the per-event caps).
+// Sorted by site, then minute.
+std::vector<v1::VisitorStats> MergeVisitorStats(const v1::PushRequest& request);
+
 // Thread-safe (each call takes its own pooled connection).
 class Store {
  public:
@@ -103,7 +156,9 @@ class Store {
   // then the newest HTTP probe per site moves site_latest (dns/tcp ones site_probe_latest),
   // the newest run per (site, check) (NewestCheckRuns) replaces the open findings of that
   // (site, check) unless a newer run was applied before, and the newest known content age
-  // moves site_content. Unavailable when PostgreSQL
+  // moves site_content. Log alerts replace their (agent, alert_id) row (NewestLogAlerts; an
+  // update whose last_seen is before the stored one is ignored), visitor statistics are added
+  // to their (site, minute) (MergeVisitorStats), bans are appended. Unavailable when PostgreSQL
   // is down or the connection broke (nothing was committed, or the commit's fate is unknown:
   // either way a retry of the same batch is safe); InvalidArgument when PostgreSQL refuses the
   // data itself.
@@ -112,6 +167,21 @@ class Store {
   // Every site with an HTTP probe, sorted by court then site; all courts when `court_id` is
   // empty. Sites known only from dns/tcp probes or check reports are not listed.
   absl::StatusOr<std::vector<SiteLatest>> LatestBySite(const std::string& court_id);
+
+  // Log alerts matching `query` (see LogAlertQuery). InvalidArgument when limit is outside
+  // 1..1000.
+  absl::StatusOr<std::vector<StoredLogAlert>> LogAlerts(const LogAlertQuery& query);
+
+  // Visitor statistics of `site` (of `court_id`, or summed over courts when empty) for the
+  // minutes starting in [from, to).
+  absl::StatusOr<VisitorRange> VisitorStatsRange(const std::string& court_id,
+                                                 const std::string& site, absl::Time from,
+                                                 absl::Time to);
+
+  // Per (court, site): open log alerts, and requests in minutes starting at or after `since`.
+  // Only sites with either are present; all courts when `court_id` is empty.
+  absl::StatusOr<std::map<std::pair<std::string, std::string>, SiteActivity>> ActivityBySite(
+      const std::string& court_id, absl::Time since);
 
   // Central probe list of an agent (probe_targets); empty when none is set.
   absl::StatusOr<std::vector<v1::ProbeTarget>> ProbeTargets(const std::string& agent_id);

@@ -104,9 +104,41 @@ bool DecodeRound(std::string* s) {
   return changed;
 }
 
+// Undoes the web server's own log escaping, in place: nginx writes '"', '\\' and bytes outside
+// printable ASCII as "\xHH", Apache writes "\"" and "\xhh". A payload sent raw
+// ("><script>) is then matched as the application received it. NUL becomes "\0".
+void UnescapeLogEscapes(std::string* s) {
+  char* p = s->data();
+  const size_t n = s->size();
+  const void* first = std::memchr(p, '\\', n);
+  if (first == nullptr) return;
+  size_t r = static_cast<const char*>(first) - p;
+  size_t w = r;
+  while (r < n) {
+    if (p[r] == '\\' && r + 3 < n && p[r + 1] == 'x' && HexValue(p[r + 2]) >= 0 &&
+        HexValue(p[r + 3]) >= 0) {
+      const char b = static_cast<char>(HexValue(p[r + 2]) * 16 + HexValue(p[r + 3]));
+      if (b == '\0') {
+        p[w++] = '\\';
+        p[w++] = '0';
+      } else {
+        p[w++] = b;
+      }
+      r += 4;
+    } else if (p[r] == '\\' && r + 1 < n && p[r + 1] == '"') {
+      p[w++] = '"';
+      r += 2;
+    } else {
+      p[w++] = p[r++];
+    }
+  }
+  s->resize(w);
+}
+
 // Decodes `s` repeatedly; returns the number of rounds that changed something.
 int DecodeRepeatedly(std::string* s) {
   EscapeRawNuls(s);
+  UnescapeLogEscapes(s);
   int rounds = 0;
   while (rounds < kMaxRounds && DecodeRound(s)) ++rounds;
   return rounds;

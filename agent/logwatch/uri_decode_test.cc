@@ -104,5 +104,22 @@ TEST(UriDecode, OutputIsBoundedForHostileInput) {
   EXPECT_EQ(d.uri.substr(0, 8), "/\\0\\0../");
 }
 
+TEST(UriDecode, UndoesTheWebServersLogEscaping) {
+  // nginx logs a raw '"' as \x22 and bytes outside printable ASCII as \xHH; Apache uses \".
+  DecodedTarget d = Decode("/cari?q=\\x22><script>alert(1)</script>");
+  EXPECT_EQ(d.query, "q=\"><script>alert(1)</script>");
+  d = Decode("/a?b=\\\"x\\\"");
+  EXPECT_EQ(d.query, "b=\"x\"");
+  d = Decode("/..\\x5c..\\x5cwindows\\x5cwin.ini");
+  EXPECT_EQ(d.path, "/windows/win.ini");
+  EXPECT_TRUE(d.above_root);
+  d = Decode("/x\\x00y");
+  EXPECT_EQ(d.uri, "/x\\0y");
+  // A backslash that is not an escape stays (and becomes a slash in the path).
+  d = Decode("/a\\b?c=\\q");
+  EXPECT_EQ(d.path, "/a/b");
+  EXPECT_EQ(d.query, "c=\\q");
+}
+
 }  // namespace
 }  // namespace pantau::agent::logwatch

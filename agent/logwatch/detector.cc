@@ -1,6 +1,7 @@
 #include "agent/logwatch/detector.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -18,8 +19,10 @@ constexpr size_t kFieldCacheMaxBytes = 512;
 constexpr size_t kMaxAlertIdBytes = 128;
 constexpr absl::string_view kSiteClient = "*";
 
-// Times of the requests that counted toward one window rule, oldest first. A ring over a
-// vector that grows to at most `threshold` entries, since the rule fires at that size.
+// Times of the requests that counted toward one window rule, oldest first: a ring that grows
+// to at most `threshold` entries, since the rule fires at that size. The first entries live
+// inside the object (most clients send a request or two per window), so counting a request
+// touches no memory beyond the client's own state.
 class WindowRing {
  public:
   struct Entry {
@@ -27,35 +30,64 @@ class WindowRing {
     int64_t line_number;
   };
 
+  WindowRing() = default;
+  WindowRing(WindowRing&& other) noexcept { MoveFrom(other); }
+  WindowRing& operator=(WindowRing&& other) noexcept {
+    if (this != &other) MoveFrom(other);
+    return *this;
+  }
+  WindowRing(const WindowRing&) = delete;
+  WindowRing& operator=(const WindowRing&) = delete;
+
   size_t size() const { return size_; }
-  const Entry& front() const { return buf_[head_]; }
-  const Entry& at(size_t i) const { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+  const Entry& front() const { return data()[head_]; }
+  // Capacity stays a power of two, so positions wrap with a mask.
+  const Entry& at(size_t i) const { return data()[(head_ + i) & (capacity_ - 1)]; }
 
   void Push(Entry e) {
-    if (size_ == buf_.size()) {
-      // Capacity stays a power of two, so positions wrap with a mask.
-      std::vector<Entry> grown(buf_.empty() ? 4 : buf_.size() * 2);
-      for (size_t i = 0; i < size_; ++i) grown[i] = at(i);
-      buf_.swap(grown);
-      head_ = 0;
-    }
-    buf_[(head_ + size_) & (buf_.size() - 1)] = e;
+    if (size_ == capacity_) Grow();
+    data()[(head_ + size_) & (capacity_ - 1)] = e;
     ++size_;
   }
   void PopFront() {
-    head_ = (head_ + 1) & (buf_.size() - 1);
+    head_ = (head_ + 1) & (capacity_ - 1);
     --size_;
   }
   void Clear() {
-    std::vector<Entry>().swap(buf_);
+    heap_.reset();
+    capacity_ = kInline;
     head_ = 0;
     size_ = 0;
   }
 
  private:
-  std::vector<Entry> buf_;
-  size_t head_ = 0;
-  size_t size_ = 0;
+  static constexpr uint32_t kInline = 2;
+
+  Entry* data() { return heap_ != nullptr ? heap_.get() : inline_; }
+  const Entry* data() const { return heap_ != nullptr ? heap_.get() : inline_; }
+
+  void Grow() {
+    auto bigger = std::make_unique<Entry[]>(static_cast<size_t>(capacity_) * 2);
+    for (size_t i = 0; i < size_; ++i) bigger[i] = at(i);
+    heap_ = std::move(bigger);
+    capacity_ *= 2;
+    head_ = 0;
+  }
+
+  void MoveFrom(WindowRing& other) {
+    heap_ = std::move(other.heap_);
+    std::copy(other.inline_, other.inline_ + kInline, inline_);
+    capacity_ = other.capacity_;
+    head_ = other.head_;
+    size_ = other.size_;
+    other.Clear();
+  }
+
+  Entry inline_[kInline] = {};
+  std::unique_ptr<Entry[]> heap_;
+  uint32_t capacity_ = kInline;
+  uint32_t head_ = 0;
+  uint32_t size_ = 0;
 };
 
 struct WindowState {

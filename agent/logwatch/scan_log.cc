@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -275,23 +276,50 @@ void WriteAlertJson(const AlertUpdate& alert, std::ostream& out) {
   out << w.str() << "\n";
 }
 
+// What the readable summary keeps of the alerts of one rule: counts and the clients with the
+// most requests. Bounded by the number of rules (and kMaxClientsPerRule), not by the input, so
+// scan-log's memory stays flat however many alerts a long log holds.
+struct RuleSummary {
+  const Rule* rule = nullptr;
+  int64_t alerts = 0;
+  int64_t requests = 0;
+  absl::Time first = absl::InfiniteFuture();
+  absl::Time last = absl::InfinitePast();
+  absl::flat_hash_map<std::string, int64_t> clients;  // requests per client (capped)
+  int64_t clients_dropped = 0;                         // clients beyond the cap
+  std::string sample;
+};
+constexpr size_t kMaxClientsPerRule = 10000;
+
 struct ScanResult {
-  std::vector<AlertUpdate> alerts;  // closed, in the order they closed
+  std::vector<RuleSummary> by_rule;  // indexed like RuleSet::rules()
+  int64_t alerts = 0;
   int64_t truncated = 0;
   double seconds = 0;
+
+  void Add(const AlertUpdate& a, const std::vector<Rule>& rules) {
+    ++alerts;
+    if (by_rule.empty()) by_rule.resize(rules.size());
+    RuleSummary& r = by_rule[static_cast<size_t>(a.rule - rules.data())];
+    r.rule = a.rule;
+    ++r.alerts;
+    r.requests += a.count;
+    r.first = std::min(r.first, a.first_seen);
+    r.last = std::max(r.last, a.last_seen);
+    auto it = r.clients.find(a.client);
+    if (it != r.clients.end()) {
+      it->second += a.count;
+    } else if (r.clients.size() < kMaxClientsPerRule) {
+      r.clients.emplace(a.client, a.count);
+    } else {
+      ++r.clients_dropped;
+    }
+    if (r.sample.empty() && !a.samples.empty()) r.sample = a.samples.front();
+  }
 };
 
-// Orders alerts for people: most severe first, then most requests.
-void SortForReading(std::vector<AlertUpdate>* alerts) {
-  std::stable_sort(alerts->begin(), alerts->end(), [](const AlertUpdate& a, const AlertUpdate& b) {
-    if (a.rule->severity != b.rule->severity) return a.rule->severity > b.rule->severity;
-    if (a.count != b.count) return a.count > b.count;
-    return a.first_seen < b.first_seen;
-  });
-}
-
 void PrintSummary(const Args& args, const SiteLogAnalysis& site, const ScanResult& result,
-                  std::vector<AlertUpdate> alerts, std::ostream& out) {
+                  std::ostream& out) {
   const LineCounters& c = site.counters();
   out << "scan-log: " << args.files.size() << (args.files.size() == 1 ? " file, " : " files, ")
       << Thousands(c.lines) << " lines in " << absl::StrFormat("%.2f", result.seconds) << " s ("
@@ -323,17 +351,36 @@ void PrintSummary(const Args& args, const SiteLogAnalysis& site, const ScanResul
       out << "  from " << ReadableTime(t.first) << " to " << ReadableTime(t.last) << "\n";
     }
   }
-  SortForReading(&alerts);
-  out << "alerts: " << alerts.size() << "\n";
-  for (const AlertUpdate& a : alerts) {
-    std::string severity = SeverityName(a.rule->severity);
+  // Rules that fired, most severe first, then most requests.
+  std::vector<const RuleSummary*> fired;
+  for (const RuleSummary& r : result.by_rule) {
+    if (r.alerts > 0) fired.push_back(&r);
+  }
+  std::stable_sort(fired.begin(), fired.end(), [](const RuleSummary* a, const RuleSummary* b) {
+    if (a->rule->severity != b->rule->severity) return a->rule->severity > b->rule->severity;
+    return a->requests > b->requests;
+  });
+  out << "alerts: " << Thousands(result.alerts) << " (per client and rule; --json lists each)\n";
+  for (const RuleSummary* r : fired) {
+    std::string severity = SeverityName(r->rule->severity);
     for (char& ch : severity) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    out << "  " << absl::StrFormat("%-8s", severity) << " " << a.rule->family << " / "
-        << a.rule->id << "  client " << a.client << "  " << Thousands(a.count)
-        << (a.count == 1 ? " request  " : " requests  ") << ReadableTime(a.first_seen);
-    if (a.last_seen > a.first_seen) out << " .. " << ReadableTime(a.last_seen);
-    out << "\n      " << a.rule->description << "\n      Tindakan: " << a.rule->action << "\n";
-    if (!a.samples.empty()) out << "      contoh: " << a.samples.front() << "\n";
+    const int64_t clients = static_cast<int64_t>(r->clients.size()) + r->clients_dropped;
+    out << "  " << absl::StrFormat("%-8s", severity) << " " << r->rule->family << " / "
+        << r->rule->id << ": " << Thousands(r->requests)
+        << (r->requests == 1 ? " request" : " requests") << " from " << Thousands(clients)
+        << (clients == 1 ? " client" : " clients") << ", " << ReadableTime(r->first);
+    if (r->last > r->first) out << " .. " << ReadableTime(r->last);
+    std::vector<std::pair<std::string, int64_t>> top(r->clients.begin(), r->clients.end());
+    std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (top.size() > 5) top.resize(5);
+    out << "\n      most: ";
+    for (size_t i = 0; i < top.size(); ++i) {
+      out << (i > 0 ? ", " : "") << top[i].first << " (" << Thousands(top[i].second) << ")";
+    }
+    out << "\n      " << r->rule->description << "\n      Tindakan: " << r->rule->action << "\n";
+    if (!r->sample.empty()) out << "      contoh: " << r->sample << "\n";
   }
 }
 
@@ -377,9 +424,17 @@ int RunScanLogCommand(const std::vector<std::string>& raw_args, const std::strin
 
   ScanResult result;
   std::vector<AlertUpdate> updates;
-  auto keep_closed = [&] {
-    for (AlertUpdate& u : updates) {
-      if (u.closed) result.alerts.push_back(std::move(u));
+  // Closed alerts are written out (--json) or summed per rule as they close: nothing grows
+  // with the length of the input.
+  auto take_closed = [&] {
+    for (const AlertUpdate& u : updates) {
+      if (!u.closed) continue;
+      if (args.json) {
+        WriteAlertJson(u, out);
+        ++result.alerts;
+      } else {
+        result.Add(u, (*rules)->rules());
+      }
     }
     updates.clear();
   };
@@ -410,7 +465,7 @@ int RunScanLogCommand(const std::vector<std::string>& raw_args, const std::strin
           last_time = std::max(last_time, totals.last);
         }
         site.detector().Collect(last_time, &updates);
-        keep_closed();
+        take_closed();
         site.stats().Flush(/*include_open=*/false, &deltas);
         deltas.clear();
       }
@@ -422,12 +477,11 @@ int RunScanLogCommand(const std::vector<std::string>& raw_args, const std::strin
     result.truncated += reader.truncated();
   }
   site.detector().CloseAll(&updates);
-  keep_closed();
+  take_closed();
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (args.json) {
-    for (const AlertUpdate& a : result.alerts) WriteAlertJson(a, out);
     const LineCounters& c = site.counters();
     JsonWriter w;
     w.BeginObject();
@@ -436,7 +490,7 @@ int RunScanLogCommand(const std::vector<std::string>& raw_args, const std::strin
     w.Key("parsed").Int(access ? c.parsed : c.error_lines);
     w.Key("malformed").Int(access ? c.malformed : c.error_unparsed);
     w.Key("truncated").Int(result.truncated);
-    w.Key("alerts").Int(static_cast<int64_t>(result.alerts.size()));
+    w.Key("alerts").Int(result.alerts);
     w.Key("seconds").Double(result.seconds);
     if (access) {
       const VisitorTotals& t = site.stats().totals();
@@ -449,7 +503,7 @@ int RunScanLogCommand(const std::vector<std::string>& raw_args, const std::strin
     w.EndObject();
     out << w.str() << "\n";
   } else {
-    PrintSummary(args, site, result, result.alerts, out);
+    PrintSummary(args, site, result, out);
   }
   return 0;
 }

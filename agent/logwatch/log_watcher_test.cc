@@ -3,6 +3,7 @@
 #include "agent/logwatch/log_watcher.h"
 
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -47,12 +48,20 @@ class Client {
   ~Client() { curl_easy_cleanup(curl_); }
   // Returns the status (0 when the request failed).
   long Send(const std::string& url, const std::string& user_agent = "Mozilla/5.0 (Linux; Android 13) Chrome/119.0",
-            bool post = false) {
+            bool post = false, const std::string& forwarded_for = "") {
+    curl_slist* headers = nullptr;
+    if (!forwarded_for.empty()) {
+      headers = curl_slist_append(headers, ("X-Forwarded-For: " + forwarded_for).c_str());
+    }
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl_, CURLOPT_USERAGENT, user_agent.c_str());
     curl_easy_setopt(curl_, CURLOPT_POST, post ? 1L : 0L);
     if (post) curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, "log=admin&pwd=rahasia123");
-    if (curl_easy_perform(curl_) != CURLE_OK) return 0;
+    const CURLcode code = curl_easy_perform(curl_);
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, nullptr);
+    curl_slist_free_all(headers);
+    if (code != CURLE_OK) return 0;
     long status = 0;
     curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
     return status;
@@ -84,6 +93,7 @@ struct Spooled {
   int64_t page_views = 0;
   int64_t malformed = 0;
   std::vector<v1::LogAlert> alerts;  // every update
+  std::vector<v1::BanEvent> bans;
 };
 
 // Everything the watcher spooled, taken out of the spool (acknowledged) and added up.
@@ -99,6 +109,7 @@ void Drain(SpoolStore& spool, Spooled* into) {
         into->malformed += e.visitor_stats().malformed_lines();
       }
       if (e.has_log_alert()) into->alerts.push_back(e.log_alert());
+      if (e.has_ban()) into->bans.push_back(e.ban());
     }
     ASSERT_THAT(spool.Acknowledge((*batch)->seq), IsOk());
   }
@@ -108,6 +119,9 @@ class LogWatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
     NginxOptions options;
+    // As behind a reverse proxy: the client address comes from X-Forwarded-For, so tests can
+    // play visitors from elsewhere.
+    options.extra_http_conf = "set_real_ip_from 127.0.0.1;\nreal_ip_header X-Forwarded-For;\n";
     options.extra_server_conf =
         "location = /wp-login.php { return 200 'login'; }\n"
         "location = /rusak { return 502; }\n";
@@ -247,6 +261,53 @@ TEST_F(LogWatcherTest, StopTakesALastCheckpointAndARestartContinuesWhereItStoppe
   Spooled got;
   Drain(*spool_, &got);
   EXPECT_EQ(got.requests, 17);
+}
+
+TEST_F(LogWatcherTest, BruteForceLeadsToAnNftablesBanAndBanEvents) {
+  if (geteuid() != 0) GTEST_SKIP() << "active response needs root (network namespace, nftables)";
+  const std::string ns = absl::StrCat("pantau-lw-", getpid());
+  absl::StatusOr<CommandResult> added =
+      RunCommand({"ip", "netns", "add", ns}, {}, absl::Seconds(30));
+  if (!added.ok() || added->exit_code != 0) {
+    GTEST_SKIP() << "cannot create a network namespace: "
+                 << (added.ok() ? added->output : added.status().ToString());
+  }
+  struct DeleteNamespace {
+    std::string name;
+    ~DeleteNamespace() { (void)RunCommand({"ip", "netns", "del", name}, {}, absl::Seconds(30)); }
+  } delete_namespace{ns};
+  const std::vector<std::string> nft = {"ip", "netns", "exec", ns, "nft"};
+  config_.logwatch.active_response.enabled = true;
+  config_.logwatch.active_response.nft_command = nft;
+  config_.logwatch.active_response.ban_time = absl::Minutes(10);
+  config_.logwatch.active_response.allow_list = {"198.51.100.0/24"};
+  CreateWatcher();
+
+  Client client;
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_EQ(client.Send(Url("/wp-login.php"), "Mozilla/5.0", true, "203.0.113.50"), 200);
+    ASSERT_EQ(client.Send(Url("/wp-login.php"), "Mozilla/5.0", true, "198.51.100.7"), 200);
+  }
+  ASSERT_TRUE(Eventually([&] { return CountLines(nginx_->access_log_path()) >= 80; }));
+  ASSERT_TRUE(ReadUntil(80));
+  ASSERT_THAT(watcher_->RunOnce(true), IsOk());
+  Spooled got;
+  Drain(*spool_, &got);
+  std::map<std::string, v1::BanEvent::Outcome> outcome;
+  for (const v1::BanEvent& b : got.bans) {
+    EXPECT_EQ(b.site(), "pn-contoh");
+    EXPECT_FALSE(b.alert_id().empty());
+    EXPECT_TRUE(outcome.emplace(b.client(), b.outcome()).second) << "banned twice: " << b.client();
+  }
+  EXPECT_EQ(outcome["203.0.113.50"], v1::BanEvent::BANNED);
+  EXPECT_EQ(outcome["198.51.100.7"], v1::BanEvent::ALLOWLISTED);
+  std::vector<std::string> list = nft;
+  list.insert(list.end(), {"list", "set", "inet", "pantau", "banned_v4"});
+  absl::StatusOr<CommandResult> set = RunCommand(list, {}, absl::Seconds(30));
+  ASSERT_THAT(set, IsOk());
+  ASSERT_EQ(set->exit_code, 0) << set->output;
+  EXPECT_THAT(set->output, ::testing::HasSubstr("203.0.113.50"));
+  EXPECT_THAT(set->output, ::testing::Not(::testing::HasSubstr("198.51.100.7")));
 }
 
 // logrotate in both modes while requests keep coming, with a restart of the watcher in the

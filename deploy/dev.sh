@@ -95,7 +95,8 @@ required_packages() {
     build-essential cmake pkg-config g++ \
     libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
     libpqxx-dev prometheus-cpp-dev libcurl4-openssl-dev libre2-dev libsqlite3-dev \
-    libyaml-cpp-dev libabsl-dev libarchive-dev libssl-dev libc-ares-dev \
+    libyaml-cpp-dev libabsl-dev libarchive-dev libssl-dev libc-ares-dev zlib1g-dev \
+    libgeoip-dev geoip-database logrotate nftables iproute2 \
     libgtest-dev libgmock-dev libbenchmark-dev \
     postgresql nginx-core dnsmasq-base openssl curl ca-certificates
 }
@@ -484,6 +485,18 @@ sites:
       jitter_seconds: 5
       # The demo site's news is from 2025; a real court would keep the default of 30 days.
       max_content_age_days: 3650
+    logs:
+      - path: ${STATE}/log/nginx-access.log
+        format: combined
+      - path: ${STATE}/log/nginx-error.log
+        type: error
+logwatch:
+  # The demo reads the whole log once; a real agent starts at the end of an existing log.
+  start_at_end: false
+  geoip_file: /usr/share/GeoIP/GeoIP.dat
+  geoip_v6_file: /usr/share/GeoIP/GeoIPv6.dat
+  active_response:
+    enabled: false
 EOF
 }
 
@@ -570,6 +583,7 @@ cmd_up() {
   CURRENT_LOG=""
   echo
   pantauctl status
+  wait_for_visitors
   cat <<EOF
 
 pantau dev stack is running (state in ${STATE}):
@@ -580,8 +594,42 @@ pantau dev stack is running (state in ${STATE}):
   PostgreSQL           psql -h ${STATE}/run -p ${PG_PORT} -U pantau pantau
   logs                 ${STATE}/log/   (./deploy/dev.sh logs)
   status               ./deploy/dev.sh status [--json]
+  visitors, alerts     ./deploy/dev.sh visitors | alerts   (the demo site's access log)
   stop                 ./deploy/dev.sh down     (keeps data; "clean" also deletes it)
 EOF
+}
+
+# The agent reads the demo site's access log and commits its statistics every 5 s: show
+# them once they are there (a few seconds after the first probe).
+wait_for_visitors() {
+  CURRENT_STEP="show visitor statistics"
+  local i out=""
+  for ((i = 0; i < 100; i++)); do
+    if out="$(pantauctl --timeout 5 visitors --site "${DEMO_SITE_ID}" --minutes 30 2>&1)" &&
+      [[ "${out}" == *TOTAL* ]]; then
+      echo
+      printf '%s\n' "${out}"
+      return 0
+    fi
+    sleep 0.2
+  done
+  warn "no visitor statistics from the demo site's access log yet: ${out}"
+}
+
+# visitors / alerts: pantauctl against the dev collector, for the demo site by default.
+cmd_ctl() {
+  local what="$1"
+  shift
+  state_dir_load || die "no dev stack here; start one with ./deploy/dev.sh up"
+  [[ -x "${REPO_DIR}/build/bin/pantauctl" ]] || die "build/bin/pantauctl is missing; run ./deploy/dev.sh up"
+  CURRENT_STEP="${what}"
+  local rc=0
+  if [[ "${what}" == visitors && " $* " != *" --site "* ]]; then
+    set -- --site "${DEMO_SITE_ID}" "$@"
+  fi
+  pantauctl "${what}" "$@" || rc=$?
+  trap - ERR
+  exit "${rc}"
 }
 
 cmd_status() {
@@ -675,6 +723,8 @@ usage: ./deploy/dev.sh COMMAND
                   (http://127.0.0.1:8088/), pantau-collector (localhost:7443, TLS) and
                   pantau-agent; wait for the first probe and show the status
   status [--json] pantauctl status against the dev collector
+  visitors [ARGS] pantauctl visitors (default --site pn-contoh-www): requests per minute
+  alerts [ARGS]   pantauctl alerts: suspicious activity found in the web-server logs
   logs [-f]       last lines of every log (-f: follow)
   down            stop what `up` started; keep the data
   clean           down, then delete the state directory
@@ -693,6 +743,7 @@ main() {
   case "${cmd}" in
     up) cmd_up "$@" ;;
     status) cmd_status "$@" ;;
+    visitors | alerts) cmd_ctl "${cmd}" "$@" ;;
     down | stop) cmd_down "$@" ;;
     clean) cmd_clean "$@" ;;
     test) cmd_test "$@" ;;

@@ -176,12 +176,23 @@ void LogWatcher::Stop() {
 void LogWatcher::Loop() {
   State& s = *state_;
   absl::Time next_checkpoint = s.clock.Now() + s.config.checkpoint_interval;
+  bool commit_failed = false;
   while (!s.stop.StopRequested()) {
-    const int64_t read = s.Poll();
+    // After a failed commit (disk full, ...) nothing more is read until the results waiting
+    // in memory are committed: memory stays bounded, and the read positions stay where the
+    // committed results end, so no line is lost or counted twice.
+    const int64_t read = commit_failed ? 0 : s.Poll();
     const absl::Time now = s.clock.Now();
-    if (now >= next_checkpoint || s.lines_since_checkpoint >= kEarlyCheckpointLines) {
+    if (commit_failed || now >= next_checkpoint ||
+        s.lines_since_checkpoint >= kEarlyCheckpointLines) {
       absl::Status status = s.Checkpoint(/*final=*/false);
-      if (!status.ok()) PANTAU_LOG(ERROR) << "log checkpoint failed: " << status.message();
+      if (!status.ok() && !commit_failed) {
+        PANTAU_LOG(ERROR) << "log checkpoint failed (log reading paused until it succeeds): "
+                          << status.message();
+      } else if (status.ok() && commit_failed) {
+        PANTAU_LOG(INFO) << "log checkpoint committed again; reading logs";
+      }
+      commit_failed = !status.ok();
       next_checkpoint = now + s.config.checkpoint_interval;
     }
     // A source that had more than one round's worth is read again at once.

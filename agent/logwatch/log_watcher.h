@@ -3,7 +3,7 @@
 // SQLite transaction, the alerts and visitor statistics produced since the last one together
 // with the read positions that produced them. So a crash or restart neither loses nor counts
 // twice a line: after a crash the agent re-reads from the last checkpoint, whose statistics
-// were never sent. Alerts that open for brute force or scanners may lead to a ban (active
+// were never sent. When a commit fails (disk full), reading pauses until it succeeds. Alerts that open for brute force or scanners may lead to a ban (active
 // response, off by default).
 //
 //   PANTAU_ASSIGN_OR_RETURN(auto watcher, LogWatcher::Create(config, spool, clock, registry));

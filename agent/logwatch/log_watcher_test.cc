@@ -277,6 +277,14 @@ TEST_F(LogWatcherTest, BruteForceLeadsToAnNftablesBanAndBanEvents) {
     ~DeleteNamespace() { (void)RunCommand({"ip", "netns", "del", name}, {}, absl::Seconds(30)); }
   } delete_namespace{ns};
   const std::vector<std::string> nft = {"ip", "netns", "exec", ns, "nft"};
+  std::vector<std::string> probe = nft;
+  probe.push_back("list");
+  probe.push_back("tables");
+  absl::StatusOr<CommandResult> works = RunCommand(probe, {}, absl::Seconds(30));
+  if (!works.ok() || works->exit_code != 0) {
+    GTEST_SKIP() << "nft does not work in a network namespace here: "
+                 << (works.ok() ? works->output : works.status().ToString());
+  }
   config_.logwatch.active_response.enabled = true;
   config_.logwatch.active_response.nft_command = nft;
   config_.logwatch.active_response.ban_time = absl::Minutes(10);

@@ -88,6 +88,17 @@ inline std::string ValidUtf8(absl::string_view text) {
   return out;
 }
 
+// ValidUtf8(text) cut to at most `max_bytes` without splitting a character: for fields with a
+// byte limit on the wire.
+inline std::string ClampUtf8(absl::string_view text, size_t max_bytes) {
+  std::string out = ValidUtf8(text.substr(0, max_bytes + 3));
+  if (out.size() <= max_bytes) return out;
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(out[n]) & 0xC0) == 0x80) --n;
+  out.resize(n);
+  return out;
+}
+
 }  // namespace pantau
 
 #endif  // PANTAU_COMMON_UTF8_H_

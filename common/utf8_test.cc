@@ -20,5 +20,12 @@ TEST(ValidUtf8, ReplacesEachBadByteWithTheReplacementCharacter) {
   EXPECT_EQ(ValidUtf8("ok\xE2\x82"), "ok\xEF\xBF\xBD\xEF\xBF\xBD");   // cut sequence
 }
 
+TEST(ClampUtf8, CutsAtACharacterBoundaryAfterRepairing) {
+  EXPECT_EQ(ClampUtf8("abcdef", 4), "abcd");
+  EXPECT_EQ(ClampUtf8("ab\xC3\xA9", 3), "ab");          // é is not split
+  EXPECT_EQ(ClampUtf8("a\xff\xff", 4), "a\xEF\xBF\xBD");  // repaired bytes count
+  EXPECT_EQ(ClampUtf8("kecil", 100), "kecil");
+}
+
 }  // namespace
 }  // namespace pantau

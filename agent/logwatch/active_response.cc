@@ -21,6 +21,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "common/subprocess.h"
+#include "common/utf8.h"
 
 namespace pantau::agent::logwatch {
 namespace {
@@ -125,10 +126,9 @@ absl::Status ValidateName(absl::string_view what, absl::string_view name) {
       "active_response.", what, ": \"", name.substr(0, 80), "\" must be 1..64 of [A-Za-z0-9_]"));
 }
 
+// Text for the wire: UTF-8 (a client or nft's output may be any bytes) and at most `max` bytes.
 std::string Clip(absl::string_view text, size_t max) {
-  text = absl::StripAsciiWhitespace(text);
-  if (text.size() <= max) return std::string(text);
-  return absl::StrCat(text.substr(0, max - 3), "...");
+  return ClampUtf8(absl::StripAsciiWhitespace(text), max);
 }
 
 // Runs nft (with the configured prefix) and turns a failure into a status with its output.

@@ -27,6 +27,35 @@ constexpr int64_t kMaxBytesPerPoll = 8 << 20;
 // Events waiting for a commit beyond which a checkpoint is taken early.
 constexpr int64_t kEarlyCheckpointLines = 200000;
 
+// Limits of the wire (events.proto; the collector refuses a whole batch that breaks one), so
+// text from logs is repaired to UTF-8 and cut to them here.
+constexpr size_t kMaxClientBytes = 128;
+constexpr size_t kMaxSampleBytes = 1024;
+constexpr size_t kMaxAlertTextBytes = 1024;
+constexpr size_t kMaxPageKeyBytes = 512;
+
+// Repairs and cuts the keys of a top list; keys that become equal are merged.
+void ClampKeys(google::protobuf::RepeatedPtrField<v1::KeyCount>* list, size_t max_bytes) {
+  std::vector<std::pair<std::string, int64_t>> merged;
+  for (const v1::KeyCount& kc : *list) {
+    std::string key = ClampUtf8(kc.key(), max_bytes);
+    if (key.empty()) key = "-";
+    auto it = std::find_if(merged.begin(), merged.end(),
+                           [&](const auto& m) { return m.first == key; });
+    if (it != merged.end()) {
+      it->second += kc.count();
+    } else {
+      merged.emplace_back(std::move(key), kc.count());
+    }
+  }
+  list->Clear();
+  for (auto& [key, count] : merged) {
+    v1::KeyCount* kc = list->Add();
+    kc->set_key(std::move(key));
+    kc->set_count(count);
+  }
+}
+
 int LocalUtcOffsetSeconds(absl::Time now) {
   const time_t t = absl::ToTimeT(now);
   struct tm local;
@@ -260,13 +289,15 @@ void LogWatcher::State::AddAlert(const SiteLogAnalysis& site, const AlertUpdate&
   alert->set_family(update.rule->family);
   alert->set_severity(update.rule->severity);
   // Log text is bytes; protobuf strings must be UTF-8 (the collector refuses a batch otherwise).
-  alert->set_client(ValidUtf8(update.client));
+  alert->set_client(ClampUtf8(update.client, kMaxClientBytes));
   alert->set_first_seen_unix_ms(absl::ToUnixMillis(update.first_seen));
   alert->set_last_seen_unix_ms(absl::ToUnixMillis(update.last_seen));
   alert->set_count(update.count);
-  for (const std::string& sample : update.samples) alert->add_sample_lines(ValidUtf8(sample));
-  alert->set_description(update.rule->description);
-  alert->set_action(update.rule->action);
+  for (const std::string& sample : update.samples) {
+    alert->add_sample_lines(ClampUtf8(sample, kMaxSampleBytes));
+  }
+  alert->set_description(ClampUtf8(update.rule->description, kMaxAlertTextBytes));
+  alert->set_action(ClampUtf8(update.rule->action, kMaxAlertTextBytes));
   alert->set_closed(update.closed);
   if (geoip != nullptr && update.client != "*") alert->set_country(geoip->Country(update.client));
   pending.emplace_back(std::move(event), EventPriority::kSecurity);
@@ -305,9 +336,8 @@ absl::Status LogWatcher::State::Checkpoint(bool final) {
     deltas.clear();
     site->stats().Flush(/*include_open=*/true, &deltas);
     for (v1::VisitorStats& delta : deltas) {
-      for (auto* list : {delta.mutable_top_pages(), delta.mutable_top_clients()}) {
-        for (v1::KeyCount& key_count : *list) key_count.set_key(ValidUtf8(key_count.key()));
-      }
+      ClampKeys(delta.mutable_top_pages(), kMaxPageKeyBytes);
+      ClampKeys(delta.mutable_top_clients(), kMaxClientBytes);
       v1::Event event;
       event.set_observed_unix_ms(absl::ToUnixMillis(now));
       *event.mutable_visitor_stats() = std::move(delta);

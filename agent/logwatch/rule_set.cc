@@ -192,6 +192,9 @@ absl::Status ParseRule(const YAML::Node& node, const std::string& source, Parsed
   if (absl::StripAsciiWhitespace(rule.action).empty()) {
     return fail("action (Bahasa Indonesia) must not be empty");
   }
+  // Both travel in every alert, whose text fields the collector bounds at 1024 bytes.
+  if (rule.description.size() > 1024) return fail("description is longer than 1024 bytes");
+  if (rule.action.size() > 1024) return fail("action is longer than 1024 bytes");
   for (int64_t s : statuses) rule.statuses.push_back(static_cast<int>(s));
   for (int64_t c : classes) rule.status_classes.push_back(static_cast<int>(c));
 

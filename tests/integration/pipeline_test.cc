@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 
+#include <fstream>
 #include <memory>
 #include <sstream>
 
@@ -15,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "tests/integration/pipeline_fixture.h"
 #include "tests/testing/eventually.h"
+#include "tests/testing/temp_dir.h"
 
 namespace pantau::testing {
 namespace {
@@ -422,6 +424,85 @@ TEST_F(PipelineTest, DnsAndTcpProbesAreStoredBesideTheHttpProbe) {
   EXPECT_EQ(QueryInt(absl::StrCat("SELECT count(*) FROM probe_results WHERE probe_kind = 'tcp' "
                                   "AND url = 'tcp://127.0.0.1:", url->port, "'")),
             QueryInt("SELECT count(*) FROM probe_results WHERE probe_kind = 'tcp'"));
+}
+
+}  // namespace
+}  // namespace pantau::testing
+
+namespace pantau::testing {
+namespace {
+
+// One combined-format line at `t` (UTC).
+std::string AccessLine(const std::string& client, absl::Time t, const std::string& request,
+                       int status, const std::string& ua) {
+  return absl::StrCat(client, " - - [",
+                      absl::FormatTime("%d/%b/%Y:%H:%M:%S +0000", t, absl::UTCTimeZone()),
+                      "] \"", request, "\" ", status, " 5120 \"-\" \"", ua, "\"\n");
+}
+
+// The agent reads a web-server log (with the bytes real logs contain: invalid UTF-8, a 3 KB
+// target) and its alerts and visitor statistics go over gRPC into PostgreSQL, accepted by the
+// collector's validation, and pantauctl shows them.
+TEST_F(PipelineTest, LogAlertsAndVisitorStatisticsReachPostgresAndPantauctl) {
+  ScopedTempDir logs;
+  const std::string log = logs.path() + "/access.log";
+  std::ofstream(log).close();
+  auto collector = StartCollector();
+  ASSERT_NE(collector, nullptr);
+  agent::AgentConfig config = AgentConfigFor(collector->grpc_port(), absl::Seconds(30));
+  agent::LogSourceConfig source;
+  source.paths = {log};
+  config.sites[0].logs = {source};
+  config.logwatch.poll_interval = absl::Milliseconds(100);
+  config.logwatch.checkpoint_interval = absl::Seconds(1);
+  config.logwatch.start_at_end = false;  // the lines may land before the first read
+  auto agent = agent::AgentApp::Create(config, clock_);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->Start().ok());
+
+  const absl::Time now = absl::Now();
+  std::string lines;
+  for (int i = 0; i < 20; ++i) {
+    lines += AccessLine(absl::StrCat("114.124.7.", i), now, "GET /berita?id=12&order=desc HTTP/1.1",
+                        200, "Mozilla/5.0 (Linux; Android 13) Chrome/119.0");
+  }
+  for (int i = 0; i < 3; ++i) {
+    lines += AccessLine("45.83.64.1", now,
+                        "GET /berita?id=1%27%20UNION%20SELECT%20user,password%20FROM%20users-- "
+                        "HTTP/1.1",
+                        200, "Mozilla/5.0 \xff\xfe bad bytes");
+  }
+  lines += AccessLine("114.124.7.99", now,
+                      absl::StrCat("GET /", std::string(3000, 'a'), " HTTP/1.1"), 200, "curl/8");
+  // Page views: both are top-page keys, one too long for the wire, one not UTF-8.
+  lines += AccessLine("114.124.7.98", now, "GET /caf\xe9\xff HTTP/1.1", 200, "Mozilla/5.0");
+  std::ofstream(log, std::ios::app | std::ios::binary) << lines;
+
+  const std::string site = "site = 'pn-test-www'";
+  ASSERT_TRUE(Eventually([&] {
+    return QueryInt("SELECT coalesce(sum(requests), 0) FROM visitor_minutes WHERE " + site) >= 25 &&
+           QueryInt("SELECT count(*) FROM log_alerts WHERE family = 'sql_injection' AND " +
+                    site) >= 1;
+  }, absl::Seconds(60)));
+  (*agent)->Shutdown();
+  EXPECT_EQ(QueryInt("SELECT sum(requests) FROM visitor_minutes WHERE " + site), 25);
+  EXPECT_EQ(QueryInt("SELECT max(count) FROM log_alerts WHERE family = 'sql_injection' AND " +
+                     site),
+            3);
+
+  std::ostringstream out, err;
+  const std::string address = absl::StrCat("127.0.0.1:", collector->grpc_port());
+  EXPECT_EQ(ctl::RunCtl({"--collector", address, "--insecure", "alerts", "--json"}, out, err), 1)
+      << err.str();  // a critical alert is open
+  EXPECT_THAT(out.str(), HasSubstr("sql_injection"));
+  EXPECT_THAT(out.str(), HasSubstr("45.83.64.1"));
+  out.str("");
+  EXPECT_EQ(ctl::RunCtl({"--collector", address, "--insecure", "visitors", "--site",
+                         "pn-test-www"},
+                        out, err),
+            0)
+      << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("/berita"));
 }
 
 }  // namespace

@@ -95,6 +95,8 @@ struct LogWatcher::State {
   prometheus::Family<prometheus::Counter>* lines_family = nullptr;
   prometheus::Family<prometheus::Counter>* malformed_family = nullptr;
   prometheus::Family<prometheus::Counter>* alerts_family = nullptr;
+  prometheus::Family<prometheus::Counter>* truncated_family = nullptr;
+  prometheus::Family<prometheus::Counter>* read_errors_family = nullptr;
 
   mutable absl::Mutex mu;
   LogWatcherCounters counters ABSL_GUARDED_BY(mu);
@@ -126,6 +128,15 @@ absl::StatusOr<std::unique_ptr<LogWatcher>> LogWatcher::Create(
                               .Name("pantau_agent_log_alerts_total")
                               .Help("Log alerts opened, by site and rule family")
                               .Register(registry);
+  state->truncated_family = &prometheus::BuildCounter()
+                                 .Name("pantau_agent_log_truncated_lines_total")
+                                 .Help("Log lines longer than max_line_bytes, cut, by site")
+                                 .Register(registry);
+  state->read_errors_family =
+      &prometheus::BuildCounter()
+           .Name("pantau_agent_log_read_errors_total")
+           .Help("Times a log could not be read (permission, not a file, ...), by site")
+           .Register(registry);
 
   bool any = false;
   for (const SiteConfig& site : config.sites) any |= !site.logs.empty();
@@ -246,6 +257,7 @@ int64_t LogWatcher::State::Poll() {
   for (Source& source : sources) {
     const absl::Time now = clock.Now();
     const int64_t malformed_before = source.site->counters().malformed;
+    const TailerCounters tailer_before = source.tailer->counters();
     int64_t lines = 0;
     const int64_t bytes = source.tailer->Poll(
         [&](const LogLine& line) {
@@ -261,6 +273,16 @@ int64_t LogWatcher::State::Poll() {
         },
         kMaxBytesPerPoll);
     most = std::max(most, bytes);
+    const TailerCounters& tailer_after = source.tailer->counters();
+    const prometheus::Labels site_label = {{"site", source.site->site()}};
+    if (tailer_after.truncated_lines > tailer_before.truncated_lines) {
+      truncated_family->Add(site_label).Increment(
+          static_cast<double>(tailer_after.truncated_lines - tailer_before.truncated_lines));
+    }
+    if (tailer_after.read_errors > tailer_before.read_errors) {
+      read_errors_family->Add(site_label).Increment(
+          static_cast<double>(tailer_after.read_errors - tailer_before.read_errors));
+    }
     if (bytes > 0) positions_dirty = true;
     if (lines > 0) {
       lines_since_checkpoint += lines;

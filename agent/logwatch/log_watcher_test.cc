@@ -22,6 +22,8 @@
 #include "common/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/nginx_server.h"
@@ -316,6 +318,39 @@ TEST_F(LogWatcherTest, BruteForceLeadsToAnNftablesBanAndBanEvents) {
   ASSERT_EQ(set->exit_code, 0) << set->output;
   EXPECT_THAT(set->output, ::testing::HasSubstr("203.0.113.50"));
   EXPECT_THAT(set->output, ::testing::Not(::testing::HasSubstr("198.51.100.7")));
+}
+
+// Sum of a counter family's values in the registry (0 when absent).
+double CounterTotal(prometheus::Registry& registry, const std::string& name) {
+  double total = 0;
+  for (const prometheus::MetricFamily& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const prometheus::ClientMetric& m : family.metric) total += m.counter.value;
+  }
+  return total;
+}
+
+TEST_F(LogWatcherTest, OverlongAndMalformedLinesAreCountedInMetricsNotFatal) {
+  const std::string log = dir_.path() + "/custom.log";
+  config_.sites[0].logs.resize(1);
+  config_.sites[0].logs[0].paths = {log};
+  config_.logwatch.max_line_bytes = 1024;
+  std::ofstream(log, std::ios::binary)
+      << "114.124.1.1 - - [25/Nov/2026:08:00:00 +0700] \"GET / HTTP/1.1\" 200 10 \"-\" \"M\"\n"
+      << std::string(5000, 'x') << "\n"
+      << "not a log line at all\n";
+  CreateWatcher();
+  ASSERT_TRUE(ReadUntil(3));
+  ASSERT_THAT(watcher_->RunOnce(true), IsOk());
+  EXPECT_EQ(watcher_->counters().lines, 3);
+  EXPECT_EQ(watcher_->counters().malformed, 2);
+  EXPECT_EQ(CounterTotal(registry_, "pantau_agent_log_lines_total"), 3);
+  EXPECT_EQ(CounterTotal(registry_, "pantau_agent_log_malformed_lines_total"), 2);
+  EXPECT_EQ(CounterTotal(registry_, "pantau_agent_log_truncated_lines_total"), 1);
+  Spooled got;
+  Drain(*spool_, &got);
+  EXPECT_EQ(got.requests, 1);
+  EXPECT_EQ(got.malformed, 2);
 }
 
 // logrotate in both modes while requests keep coming, with a restart of the watcher in the

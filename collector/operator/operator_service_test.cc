@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/postgres_server.h"
+#include "tests/testing/postgres_test.h"
 
 namespace pantau::collector {
 namespace {
@@ -28,22 +29,12 @@ using ::pantau::testing::FakeClock;
 using ::pantau::testing::PostgresServer;
 using ::testing::HasSubstr;
 
-class OperatorServiceTest : public ::testing::Test {
+class OperatorServiceTest : public ::pantau::testing::PostgresTest {
  protected:
-  static void SetUpTestSuite() {
-    auto pg = PostgresServer::Start();
-    ASSERT_TRUE(pg.ok()) << pg.status();
-    pg_ = pg->release();
-  }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_NE(pg_, nullptr);
-    auto db = pg_->CreateDatabase();
-    ASSERT_TRUE(db.ok()) << db.status();
-    auto store = Store::Create(*db, 2);
+    PostgresTest::SetUp();
+    if (HasFatalFailure()) return;
+    auto store = Store::Create(conninfo_, 2);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     metrics_ = std::make_unique<IngestMetrics>(registry_);
@@ -55,7 +46,6 @@ class OperatorServiceTest : public ::testing::Test {
     return agents_->Push(nullptr, &request, &response);
   }
 
-  static PostgresServer* pg_;
   FakeClock clock_;
   prometheus::Registry registry_;
   std::unique_ptr<Store> store_;
@@ -63,7 +53,6 @@ class OperatorServiceTest : public ::testing::Test {
   std::unique_ptr<AgentServiceImpl> agents_;
   std::unique_ptr<OperatorServiceImpl> operators_;
 };
-PostgresServer* OperatorServiceTest::pg_ = nullptr;
 
 constexpr int64_t kT0 = 1767225600000;  // FakeClock's start, 2026-01-01
 

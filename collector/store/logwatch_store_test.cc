@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/postgres_server.h"
+#include "tests/testing/postgres_test.h"
 #include "tests/testing/status_matchers.h"
 
 namespace pantau::collector {
@@ -26,22 +27,11 @@ using ::testing::HasSubstr;
 constexpr int64_t kMinute = 1767225600;  // 2026-01-01 00:00 UTC, Unix seconds
 constexpr int64_t kT0 = kMinute * 1000;
 
-class LogwatchStoreTest : public ::testing::Test {
+class LogwatchStoreTest : public ::pantau::testing::PostgresTest {
  protected:
-  static void SetUpTestSuite() {
-    auto pg = PostgresServer::Start();
-    ASSERT_TRUE(pg.ok()) << pg.status();
-    pg_ = pg->release();
-  }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_NE(pg_, nullptr);
-    auto db = pg_->CreateDatabase();
-    ASSERT_TRUE(db.ok()) << db.status();
-    conninfo_ = *db;
+    PostgresTest::SetUp();
+    if (HasFatalFailure()) return;
     auto store = Store::Create(conninfo_, 2);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
@@ -121,11 +111,8 @@ class LogwatchStoreTest : public ::testing::Test {
     return e;
   }
 
-  static PostgresServer* pg_;
-  std::string conninfo_;
   std::unique_ptr<Store> store_;
 };
-PostgresServer* LogwatchStoreTest::pg_ = nullptr;
 
 TEST_F(LogwatchStoreTest, AlertUpdatesWithinAndAcrossBatchesKeepOneRowWithTheLatestState) {
   // Two updates of A in one batch (the later one wins) and a new alert B.

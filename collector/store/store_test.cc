@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/postgres_server.h"
+#include "tests/testing/postgres_test.h"
 #include "tests/testing/status_matchers.h"
 
 namespace pantau::collector {
@@ -14,26 +15,8 @@ namespace {
 
 using ::pantau::testing::PostgresServer;
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public ::pantau::testing::PostgresTest {
  protected:
-  static void SetUpTestSuite() {
-    auto pg = PostgresServer::Start();
-    ASSERT_TRUE(pg.ok()) << pg.status();
-    pg_ = pg->release();
-  }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(pg_, nullptr);
-    if (!pg_->running()) {
-    ASSERT_TRUE(pg_->Restart().ok());
-  }
-    auto db = pg_->CreateDatabase();
-    ASSERT_TRUE(db.ok()) << db.status();
-    conninfo_ = *db;
-  }
   int64_t Count(const std::string& sql) {
     pqxx::connection conn(conninfo_);
     pqxx::work txn(conn);
@@ -138,10 +121,7 @@ class StoreTest : public ::testing::Test {
         "WHERE court_id = 'PA-XYZ' AND site = '" + site + "' AND check_name = '" + check +
         "' ORDER BY kind, key");
   }
-  static PostgresServer* pg_;
-  std::string conninfo_;
 };
-PostgresServer* StoreTest::pg_ = nullptr;
 
 TEST_F(StoreTest, MigrationsApplyOnceAndAreRecorded) {
   auto first = ApplyMigrations(conninfo_);

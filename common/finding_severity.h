@@ -1,9 +1,12 @@
-// The lower-case name of a finding's severity ("info", "warning", "critical", "unspecified"),
-// as shown by pantauctl and scan-log and used as a metric label. Header-only; for targets that
-// link pantau_proto.
+// Names of enum values of the wire as pantau shows them (pantauctl, scan-log, metric labels,
+// SQL columns), and the severity of an integer read back from the database. Header-only; for
+// targets that link pantau_proto.
 #ifndef PANTAU_COMMON_FINDING_SEVERITY_H_
 #define PANTAU_COMMON_FINDING_SEVERITY_H_
 
+#include <string>
+
+#include "absl/strings/ascii.h"
 #include "pantau/v1/events.pb.h"
 
 namespace pantau {
@@ -19,6 +22,17 @@ inline const char* SeverityName(v1::Finding::Severity severity) {
     default:
       return "unspecified";
   }
+}
+
+// A stored severity; values this build does not know read as SEVERITY_UNSPECIFIED.
+inline v1::Finding::Severity SeverityFromInt(int value) {
+  return v1::Finding::Severity_IsValid(value) ? static_cast<v1::Finding::Severity>(value)
+                                              : v1::Finding::SEVERITY_UNSPECIFIED;
+}
+
+// "banned", "allowlisted", "failed" (the enum's own names, lower case).
+inline std::string BanOutcomeName(v1::BanEvent::Outcome outcome) {
+  return absl::AsciiStrToLower(v1::BanEvent::Outcome_Name(outcome));
 }
 
 }  // namespace pantau

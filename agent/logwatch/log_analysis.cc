@@ -5,6 +5,13 @@
 namespace pantau::agent::logwatch {
 namespace {
 
+// Logs written on Windows or through some shippers end lines with CRLF: the '\r' is not part
+// of the line (nor of an alert's sample).
+absl::string_view WithoutCr(absl::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
 constexpr size_t kMaxMalformedSamples = 5;
 constexpr size_t kMaxSampleBytes = 200;
 
@@ -19,6 +26,7 @@ SiteLogAnalysis::SiteLogAnalysis(std::string site, std::shared_ptr<const RuleSet
 
 void SiteLogAnalysis::AccessLine(AccessLogParser& parser, absl::string_view line,
                                  int64_t line_number, absl::Time fallback_time) {
+  line = WithoutCr(line);
   ++counters_.lines;
   if (!parser.Parse(line, &record_)) {
     Malformed(parser.last_error(), line, line_number, fallback_time);
@@ -33,6 +41,7 @@ void SiteLogAnalysis::AccessLine(AccessLogParser& parser, absl::string_view line
 
 void SiteLogAnalysis::ErrorLine(ErrorLogParser& parser, absl::string_view line,
                                 int64_t line_number, absl::Time fallback_time) {
+  line = WithoutCr(line);
   ++counters_.lines;
   if (!parser.Parse(line, &error_record_)) {
     // Stack traces and other continuation lines are normal in error logs: counted, not

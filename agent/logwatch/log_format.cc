@@ -1105,6 +1105,11 @@ absl::StatusOr<LogFormat> LogFormat::FromName(absl::string_view name) {
   return LogFormat(std::move(impl));
 }
 
+absl::StatusOr<LogFormat> LogFormat::FromConfig(absl::string_view format,
+                                                absl::string_view log_format) {
+  return format == "nginx" ? FromNginx(log_format) : FromName(format);
+}
+
 absl::StatusOr<LogFormat> LogFormat::FromNginx(absl::string_view log_format) {
   absl::StatusOr<Program> program = Compile(log_format);
   if (!program.ok()) return program.status();

@@ -43,6 +43,9 @@ class LogFormat {
   // variable, two variables with nothing between them that could separate them, or one
   // without $remote_addr/$request (or $request_uri) — the fields detection needs.
   static absl::StatusOr<LogFormat> FromNginx(absl::string_view log_format);
+  // As configured: `format` "nginx" means FromNginx(log_format), any other FromName(format).
+  static absl::StatusOr<LogFormat> FromConfig(absl::string_view format,
+                                              absl::string_view log_format);
 
   const std::string& name() const;
 

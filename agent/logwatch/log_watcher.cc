@@ -24,7 +24,7 @@ namespace {
 
 // Bytes read from one source per round, so one busy log cannot hold up checkpoints.
 constexpr int64_t kMaxBytesPerPoll = 8 << 20;
-// Events waiting for a commit beyond which a checkpoint is taken early.
+// Lines read since the last checkpoint beyond which one is taken early.
 constexpr int64_t kEarlyCheckpointLines = 200000;
 
 // Limits of the wire (events.proto; the collector refuses a whole batch that breaks one), so
@@ -73,7 +73,6 @@ struct LogWatcher::State {
     std::unique_ptr<AccessLogParser> access_parser;
     std::unique_ptr<ErrorLogParser> error_parser;
     int64_t line_number = 0;  // lines of this source since the agent started
-    std::vector<std::string> paths;
   };
 
   State(SpoolStore& spool_in, const Clock& clock_in) : spool(spool_in), clock(clock_in) {}
@@ -142,10 +141,8 @@ absl::StatusOr<std::unique_ptr<LogWatcher>> LogWatcher::Create(
   for (const SiteConfig& site : config.sites) any |= !site.logs.empty();
   if (!any) return std::unique_ptr<LogWatcher>(new LogWatcher(std::move(state)));
 
-  std::vector<std::string> rule_files = {config.data_dir + "/logwatch/rules.yaml"};
-  rule_files.insert(rule_files.end(), config.logwatch.rules_files.begin(),
-                    config.logwatch.rules_files.end());
-  PANTAU_ASSIGN_OR_RETURN(std::shared_ptr<const RuleSet> rules, RuleSet::Load(rule_files));
+  PANTAU_ASSIGN_OR_RETURN(std::shared_ptr<const RuleSet> rules,
+                          RuleSet::LoadShipped(config.data_dir, config.logwatch.rules_files));
   if (!config.logwatch.geoip_file.empty()) {
     PANTAU_ASSIGN_OR_RETURN(state->geoip,
                             GeoIp::Open(config.logwatch.geoip_file, config.logwatch.geoip_v6_file));
@@ -176,11 +173,8 @@ absl::StatusOr<std::unique_ptr<LogWatcher>> LogWatcher::Create(
       State::Source source;
       source.site = state->sites.back().get();
       source.access = log.type == "access";
-      source.paths = log.paths;
       if (source.access) {
-        absl::StatusOr<LogFormat> format = log.format == "nginx"
-                                               ? LogFormat::FromNginx(log.log_format)
-                                               : LogFormat::FromName(log.format);
+        absl::StatusOr<LogFormat> format = LogFormat::FromConfig(log.format, log.log_format);
         if (!format.ok()) {
           return absl::InvalidArgumentError(absl::StrCat("site ", site.id, ": log ",
                                                          log.paths.front(), ": ",
@@ -263,12 +257,10 @@ int64_t LogWatcher::State::Poll() {
         [&](const LogLine& line) {
           ++lines;
           ++source.line_number;
-          absl::string_view text = line.text;
-          if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
           if (source.access) {
-            source.site->AccessLine(*source.access_parser, text, source.line_number, now);
+            source.site->AccessLine(*source.access_parser, line.text, source.line_number, now);
           } else {
-            source.site->ErrorLine(*source.error_parser, text, source.line_number, now);
+            source.site->ErrorLine(*source.error_parser, line.text, source.line_number, now);
           }
         },
         kMaxBytesPerPoll);
@@ -287,11 +279,8 @@ int64_t LogWatcher::State::Poll() {
     if (lines > 0) {
       lines_since_checkpoint += lines;
       const int64_t malformed = source.site->counters().malformed - malformed_before;
-      lines_family->Add({{"site", source.site->site()}}).Increment(static_cast<double>(lines));
-      if (malformed > 0) {
-        malformed_family->Add({{"site", source.site->site()}})
-            .Increment(static_cast<double>(malformed));
-      }
+      lines_family->Add(site_label).Increment(static_cast<double>(lines));
+      if (malformed > 0) malformed_family->Add(site_label).Increment(static_cast<double>(malformed));
       absl::MutexLock lock(&mu);
       counters.lines += lines;
       counters.malformed += malformed;

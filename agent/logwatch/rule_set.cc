@@ -440,6 +440,13 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Load(
   return Parse(sources);
 }
 
+absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::LoadShipped(
+    const std::string& data_dir, const std::vector<std::string>& extra) {
+  std::vector<std::string> paths = {data_dir + "/logwatch/rules.yaml"};
+  paths.insert(paths.end(), extra.begin(), extra.end());
+  return Load(paths);
+}
+
 absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Parse(
     const std::vector<std::pair<std::string, std::string>>& sources) {
   std::vector<ParsedRule> parsed;

@@ -75,6 +75,10 @@ class RuleSet {
   // (bad YAML, unknown field or family key, invalid RE2, duplicate id, missing Indonesian
   // description/action, an example that does not behave as declared, no negative example).
   static absl::StatusOr<std::shared_ptr<const RuleSet>> Load(const std::vector<std::string>& paths);
+  // The shipped rules (data_dir/logwatch/rules.yaml) followed by `extra` files: what the agent
+  // and scan-log use.
+  static absl::StatusOr<std::shared_ptr<const RuleSet>> LoadShipped(
+      const std::string& data_dir, const std::vector<std::string>& extra);
   static absl::StatusOr<std::shared_ptr<const RuleSet>> Parse(
       const std::vector<std::pair<std::string, std::string>>& sources);  // (name, yaml text)
 

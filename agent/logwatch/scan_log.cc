@@ -5,7 +5,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -17,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -137,8 +137,7 @@ class LineReader {
 
   // Next line into *line (valid until the next call). false at the end of the file or on a
   // read error (status() then says which).
-  bool Next(absl::string_view* line, bool* truncated) {
-    *truncated = false;
+  bool Next(absl::string_view* line) {
     for (;;) {
       const char* start = buffer_.data() + begin_;
       const size_t available = end_ - begin_;
@@ -152,7 +151,6 @@ class LineReader {
         }
         *line = absl::string_view(start, std::min(length, kMaxLineBytes));
         if (length > kMaxLineBytes) {
-          *truncated = true;
           ++truncated_;
         }
         return true;
@@ -160,7 +158,6 @@ class LineReader {
       if (!skipping_ && available >= kMaxLineBytes) {
         // A line longer than the bound: hand out its start and skip the rest.
         *line = absl::string_view(start, kMaxLineBytes);
-        *truncated = true;
         skipping_ = true;
         begin_ = end_;
         ++truncated_;
@@ -362,8 +359,7 @@ void PrintSummary(const Args& args, const SiteLogAnalysis& site, const ScanResul
   });
   out << "alerts: " << Thousands(result.alerts) << " (per client and rule; --json lists each)\n";
   for (const RuleSummary* r : fired) {
-    std::string severity = SeverityName(r->rule->severity);
-    for (char& ch : severity) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    const std::string severity = absl::AsciiStrToUpper(SeverityName(r->rule->severity));
     const int64_t clients = static_cast<int64_t>(r->clients.size()) + r->clients_dropped;
     out << "  " << absl::StrFormat("%-8s", severity) << " " << r->rule->family << " / "
         << r->rule->id << ": " << Thousands(r->requests)
@@ -399,15 +395,12 @@ int RunScanLogCommand(const std::vector<std::string>& raw_args, const std::strin
   }
   const Args& args = *parsed;
 
-  absl::StatusOr<LogFormat> format = args.format == "nginx" ? LogFormat::FromNginx(args.log_format)
-                                                            : LogFormat::FromName(args.format);
+  absl::StatusOr<LogFormat> format = LogFormat::FromConfig(args.format, args.log_format);
   if (!format.ok()) {
     err << "pantau-agent scan-log: " << format.status().message() << "\n";
     return 2;
   }
-  std::vector<std::string> rule_files = {data_dir + "/logwatch/rules.yaml"};
-  rule_files.insert(rule_files.end(), args.rules.begin(), args.rules.end());
-  absl::StatusOr<std::shared_ptr<const RuleSet>> rules = RuleSet::Load(rule_files);
+  absl::StatusOr<std::shared_ptr<const RuleSet>> rules = RuleSet::LoadShipped(data_dir, args.rules);
   if (!rules.ok()) {
     err << "pantau-agent scan-log: " << rules.status().message() << "\n";
     return 1;
@@ -450,10 +443,8 @@ int RunScanLogCommand(const std::vector<std::string>& raw_args, const std::strin
       return 1;
     }
     absl::string_view line;
-    bool truncated = false;
-    while (reader.Next(&line, &truncated)) {
+    while (reader.Next(&line)) {
       ++line_number;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (access) {
         site.AccessLine(access_parser, line, line_number, last_time);
       } else {

@@ -11,6 +11,7 @@
 #include "common/finding_severity.h"
 #include "common/grpc_channel.h"
 #include "common/json_writer.h"
+#include "common/utf8.h"
 #include "pantau/v1/operator_service.grpc.pb.h"
 
 namespace pantau::ctl {
@@ -169,9 +170,7 @@ std::string FormatBytes(int64_t bytes) {
 // Cut to `width` bytes with "..." (on a UTF-8 character boundary).
 std::string Cut(const std::string& text, size_t width) {
   if (text.size() <= width) return text;
-  size_t end = width - 3;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return absl::StrCat(text.substr(0, end), "...");
+  return absl::StrCat(ClampUtf8(text, width - 3), "...");
 }
 
 void KeyCountsJson(JsonWriter& w, const char* name,

@@ -206,11 +206,7 @@ void IngestMetrics::CountBan(const std::string& court_id, const v1::BanEvent& ba
   absl::MutexLock lock(&mu_);
   SiteState* state = Site(court_id, ban.site());
   if (state == nullptr) return;
-  std::string outcome = "unspecified";
-  if (ban.outcome() == v1::BanEvent::BANNED) outcome = "banned";
-  if (ban.outcome() == v1::BanEvent::ALLOWLISTED) outcome = "allowlisted";
-  if (ban.outcome() == v1::BanEvent::FAILED) outcome = "failed";
-  bans_.Add(With(state->labels, "outcome", outcome)).Increment();
+  bans_.Add(With(state->labels, "outcome", BanOutcomeName(ban.outcome()))).Increment();
 }
 
 void IngestMetrics::SetContentAge(const std::string& court_id, const std::string& site,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
@@ -32,15 +33,17 @@ absl::Status CheckLength(absl::string_view field, absl::string_view value, size_
 }
 
 // Identifiers that incident rules and runbooks key on: 1..max bytes of [a-z0-9_].
+// 1..max bytes of [a-z0-9_] plus the characters in `extra` (rule ids also allow ".-").
 absl::Status CheckToken(absl::string_view field, absl::string_view value, size_t max,
-                        absl::string_view where) {
+                        absl::string_view where, absl::string_view extra = "") {
   const bool ok = !value.empty() && value.size() <= max &&
-                  std::all_of(value.begin(), value.end(), [](char c) {
-                    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                  std::all_of(value.begin(), value.end(), [&](char c) {
+                    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                           absl::StrContains(extra, c);
                   });
   if (ok) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat(where, field, " must be 1..", max, " bytes of [a-z0-9_]"));
+      absl::StrCat(where, field, " must be 1..", max, " bytes of [a-z0-9_", extra, "]"));
 }
 
 absl::Status CheckTime(absl::string_view field, int64_t unix_ms, absl::string_view where) {
@@ -153,17 +156,6 @@ absl::Status ValidateCheck(const v1::CheckReport& c, const IngestLimits& limits,
 }
 
 // Rule ids: 1..max bytes of [a-z0-9_.-] (as the agent's rule files allow).
-absl::Status CheckRuleId(absl::string_view field, absl::string_view value, size_t max,
-                         absl::string_view where) {
-  const bool ok = !value.empty() && value.size() <= max &&
-                  std::all_of(value.begin(), value.end(), [](char c) {
-                    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                           c == '.' || c == '-';
-                  });
-  if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(where, field, " must be 1..", max, " bytes of [a-z0-9_.-]"));
-}
 
 absl::Status CheckNonNegative(absl::string_view field, int64_t value, absl::string_view where) {
   if (value >= 0) return absl::OkStatus();
@@ -184,7 +176,7 @@ absl::Status ValidateLogAlert(const v1::LogAlert& a, const IngestLimits& limits,
   PANTAU_RETURN_IF_ERROR(CheckLength("log_alert.site", a.site(), 1, upto(kMaxSiteBytes), where));
   PANTAU_RETURN_IF_ERROR(
       CheckLength("log_alert.alert_id", a.alert_id(), 1, upto(kMaxAlertIdBytes), where));
-  PANTAU_RETURN_IF_ERROR(CheckRuleId("log_alert.rule", a.rule(), upto(kMaxRuleBytes), where));
+  PANTAU_RETURN_IF_ERROR(CheckToken("log_alert.rule", a.rule(), upto(kMaxRuleBytes), where, ".-"));
   PANTAU_RETURN_IF_ERROR(
       CheckToken("log_alert.family", a.family(), upto(kMaxFamilyBytes), where));
   if (!v1::Finding::Severity_IsValid(a.severity())) {
@@ -276,7 +268,7 @@ absl::Status ValidateBan(const v1::BanEvent& b, const IngestLimits& limits,
   auto upto = [cap](int limit) { return std::min<size_t>(static_cast<size_t>(limit), cap); };
   PANTAU_RETURN_IF_ERROR(CheckLength("ban.site", b.site(), 1, upto(kMaxSiteBytes), where));
   PANTAU_RETURN_IF_ERROR(CheckLength("ban.client", b.client(), 1, upto(kMaxClientBytes), where));
-  PANTAU_RETURN_IF_ERROR(CheckRuleId("ban.rule", b.rule(), upto(kMaxRuleBytes), where));
+  PANTAU_RETURN_IF_ERROR(CheckToken("ban.rule", b.rule(), upto(kMaxRuleBytes), where, ".-"));
   PANTAU_RETURN_IF_ERROR(
       CheckLength("ban.alert_id", b.alert_id(), 0, upto(kMaxAlertIdBytes), where));
   if (b.outcome() != v1::BanEvent::BANNED && b.outcome() != v1::BanEvent::ALLOWLISTED &&

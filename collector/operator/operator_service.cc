@@ -39,19 +39,13 @@ grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* /*context*/,
     return ToGrpcStatus(absl::InvalidArgumentError("court_id is longer than 64 bytes"));
   }
   absl::StatusOr<std::vector<SiteLatest>> sites = store_.LatestBySite(request->court_id());
-  if (!sites.ok()) {
-    PANTAU_LOG(WARNING) << sites.status().message();
-    return ToGrpcStatus(absl::UnavailableError("storage unavailable, retry later"));
-  }
+  if (!sites.ok()) return StorageError(sites.status());
   const absl::Time now = clock_.Now();
   response->set_now_unix_ms(absl::ToUnixMillis(now));
   // The current minute and the 59 before it.
   absl::StatusOr<std::map<std::pair<std::string, std::string>, SiteActivity>> activity =
       store_.ActivityBySite(request->court_id(), absl::FromUnixSeconds(MinuteStart(now) - 59 * 60));
-  if (!activity.ok()) {
-    PANTAU_LOG(WARNING) << activity.status().message();
-    return ToGrpcStatus(absl::UnavailableError("storage unavailable, retry later"));
-  }
+  if (!activity.ok()) return StorageError(activity.status());
   for (const SiteLatest& s : *sites) {
     v1::SiteStatus* out = response->add_sites();
     out->set_site(s.site);

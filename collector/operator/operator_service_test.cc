@@ -289,6 +289,8 @@ TEST_F(OperatorServiceTest, LogwatchQueriesEnforceTheirLimits) {
   grpc::Status status = operators_->ListLogAlerts(nullptr, &list, &alerts);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("limit 1001 is not 1..1000"));
+  list.set_limit(1000);  // the largest allowed (the store is asked for one more)
+  EXPECT_TRUE(operators_->ListLogAlerts(nullptr, &list, &alerts).ok());
   list.set_limit(0);
   list.set_site(std::string(129, 's'));
   EXPECT_EQ(operators_->ListLogAlerts(nullptr, &list, &alerts).error_code(),

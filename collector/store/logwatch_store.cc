@@ -12,13 +12,16 @@
 #include "absl/strings/str_cat.h"
 #include "collector/store/pg_pool.h"
 #include "collector/store/statements.h"
+#include "common/finding_severity.h"
 #include "common/json_writer.h"
 #include "common/status_macros.h"
 
 namespace pantau::collector {
 namespace {
 
-constexpr int kMaxLogAlertsListed = 1000;
+// The operator API lists at most 1000 alerts and asks for one more to tell whether the answer
+// is complete.
+constexpr int kMaxLogAlertsListed = 1001;
 constexpr int kTopPagesAndClients = 10;
 constexpr int kTopCountries = 20;
 
@@ -29,22 +32,20 @@ int64_t SaturatingAdd(int64_t a, int64_t b) {
   return a + b;
 }
 
-std::string OutcomeName(v1::BanEvent::Outcome outcome) {
-  switch (outcome) {
-    case v1::BanEvent::BANNED:
-      return "banned";
-    case v1::BanEvent::ALLOWLISTED:
-      return "allowlisted";
-    case v1::BanEvent::FAILED:
-      return "failed";
-    default:
-      return "unspecified";
-  }
-}
-
-v1::Finding::Severity SeverityOf(int value) {
-  return v1::Finding::Severity_IsValid(value) ? static_cast<v1::Finding::Severity>(value)
-                                              : v1::Finding::SEVERITY_UNSPECIFIED;
+// Adds the counters of `from` to `into` (unique visitors: the larger); keys untouched.
+void AddCounters(const v1::VisitorStats& from, v1::VisitorStats* into) {
+  into->set_requests(SaturatingAdd(into->requests(), from.requests()));
+  into->set_unique_visitors(std::max(into->unique_visitors(), from.unique_visitors()));
+  into->set_page_views(SaturatingAdd(into->page_views(), from.page_views()));
+  into->set_bot_requests(SaturatingAdd(into->bot_requests(), from.bot_requests()));
+  into->set_status_2xx(SaturatingAdd(into->status_2xx(), from.status_2xx()));
+  into->set_status_3xx(SaturatingAdd(into->status_3xx(), from.status_3xx()));
+  into->set_status_4xx(SaturatingAdd(into->status_4xx(), from.status_4xx()));
+  into->set_status_5xx(SaturatingAdd(into->status_5xx(), from.status_5xx()));
+  into->set_status_other(SaturatingAdd(into->status_other(), from.status_other()));
+  into->set_bytes(SaturatingAdd(into->bytes(), from.bytes()));
+  into->set_malformed_lines(SaturatingAdd(into->malformed_lines(), from.malformed_lines()));
+  into->set_attack_requests(SaturatingAdd(into->attack_requests(), from.attack_requests()));
 }
 
 std::string LogAlertsArgument(const std::vector<const v1::Event*>& events) {
@@ -185,18 +186,7 @@ std::vector<v1::VisitorStats> MergeVisitorStats(const v1::PushRequest& request) 
       m.set_site(v.site());
       m.set_minute_unix_s(v.minute_unix_s());
     }
-    m.set_requests(SaturatingAdd(m.requests(), v.requests()));
-    m.set_unique_visitors(std::max(m.unique_visitors(), v.unique_visitors()));
-    m.set_page_views(SaturatingAdd(m.page_views(), v.page_views()));
-    m.set_bot_requests(SaturatingAdd(m.bot_requests(), v.bot_requests()));
-    m.set_status_2xx(SaturatingAdd(m.status_2xx(), v.status_2xx()));
-    m.set_status_3xx(SaturatingAdd(m.status_3xx(), v.status_3xx()));
-    m.set_status_4xx(SaturatingAdd(m.status_4xx(), v.status_4xx()));
-    m.set_status_5xx(SaturatingAdd(m.status_5xx(), v.status_5xx()));
-    m.set_status_other(SaturatingAdd(m.status_other(), v.status_other()));
-    m.set_bytes(SaturatingAdd(m.bytes(), v.bytes()));
-    m.set_malformed_lines(SaturatingAdd(m.malformed_lines(), v.malformed_lines()));
-    m.set_attack_requests(SaturatingAdd(m.attack_requests(), v.attack_requests()));
+    AddCounters(v, &m);
     AddKeyCounts(v.top_pages(), m.mutable_top_pages());
     AddKeyCounts(v.top_clients(), m.mutable_top_clients());
     AddKeyCounts(v.countries(), m.mutable_countries());
@@ -221,7 +211,7 @@ std::vector<NewLogAlert> StoreLogwatchEvents(pqxx::work& txn, const v1::PushRequ
     for (const pqxx::row& r : rows) {
       if (!r[3].as<bool>()) continue;
       fresh.push_back(NewLogAlert{r[0].as<std::string>(), r[1].as<std::string>(),
-                                  SeverityOf(r[2].as<int>())});
+                                  SeverityFromInt(r[2].as<int>())});
     }
   }
   const std::vector<v1::VisitorStats> merged = MergeVisitorStats(request);
@@ -241,7 +231,7 @@ std::vector<NewLogAlert> StoreLogwatchEvents(pqxx::work& txn, const v1::PushRequ
       if (e.observed_unix_ms() != 0) observed = PgTime(e.observed_unix_ms());
       copy << std::make_tuple(court, agent, static_cast<int64_t>(e.agent_event_id()), batch_seq,
                               b.site(), b.client(), b.rule(), b.alert_id(), until,
-                              OutcomeName(b.outcome()), b.error(), observed);
+                              BanOutcomeName(b.outcome()), b.error(), observed);
     }
     copy.complete();
   }
@@ -279,7 +269,7 @@ absl::StatusOr<std::vector<StoredLogAlert>> Store::LogAlerts(const LogAlertQuery
       a.set_site(r[3].as<std::string>());
       a.set_rule(r[4].as<std::string>());
       a.set_family(r[5].as<std::string>());
-      a.set_severity(SeverityOf(r[6].as<int>()));
+      a.set_severity(SeverityFromInt(r[6].as<int>()));
       a.set_client(r[7].as<std::string>());
       a.set_first_seen_unix_ms(r[8].as<int64_t>());
       a.set_last_seen_unix_ms(r[9].as<int64_t>());
@@ -340,18 +330,7 @@ absl::StatusOr<VisitorRange> Store::VisitorStatsRange(const std::string& court_i
       m.set_bytes(r[10].as<int64_t>());
       m.set_malformed_lines(r[11].as<int64_t>());
       m.set_attack_requests(r[12].as<int64_t>());
-      t.set_requests(SaturatingAdd(t.requests(), m.requests()));
-      t.set_unique_visitors(std::max(t.unique_visitors(), m.unique_visitors()));
-      t.set_page_views(SaturatingAdd(t.page_views(), m.page_views()));
-      t.set_bot_requests(SaturatingAdd(t.bot_requests(), m.bot_requests()));
-      t.set_status_2xx(SaturatingAdd(t.status_2xx(), m.status_2xx()));
-      t.set_status_3xx(SaturatingAdd(t.status_3xx(), m.status_3xx()));
-      t.set_status_4xx(SaturatingAdd(t.status_4xx(), m.status_4xx()));
-      t.set_status_5xx(SaturatingAdd(t.status_5xx(), m.status_5xx()));
-      t.set_status_other(SaturatingAdd(t.status_other(), m.status_other()));
-      t.set_bytes(SaturatingAdd(t.bytes(), m.bytes()));
-      t.set_malformed_lines(SaturatingAdd(t.malformed_lines(), m.malformed_lines()));
-      t.set_attack_requests(SaturatingAdd(t.attack_requests(), m.attack_requests()));
+      AddCounters(m, &t);
       out.minutes.push_back(std::move(m));
     }
     pqxx::result top = txn.exec_params(

@@ -20,6 +20,7 @@ namespace pantau::collector {
 namespace {
 
 using ::pantau::testing::PostgresServer;
+using ::pantau::testing::IsOk;
 using ::pantau::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -192,9 +193,11 @@ TEST_F(LogwatchStoreTest, LogAlertsFiltersAndSortsNewestFirst) {
   EXPECT_THAT(ids(q), ElementsAre("other", "new"));
   q.court_id = "PN-Y";
   EXPECT_THAT(ids(q), ElementsAre());
-  q.limit = 1001;
+  q.limit = 1001;  // the operator API's 1000 plus the one that tells truncation
+  EXPECT_THAT(store_->LogAlerts(q).status(), IsOk());
+  q.limit = 1002;
   EXPECT_THAT(store_->LogAlerts(q).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("limit 1001")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("limit 1002")));
 }
 
 TEST_F(LogwatchStoreTest, VisitorDeltasAddUpWithinAndAcrossBatchesAndUniqueKeepsTheMax) {

@@ -13,6 +13,7 @@
 #include "collector/store/migrations.h"
 #include "collector/store/pg_pool.h"
 #include "collector/store/statements.h"
+#include "common/finding_severity.h"
 #include "common/json_writer.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -331,9 +332,7 @@ absl::StatusOr<std::vector<SiteLatest>> Store::LatestBySite(const std::string& c
       f.finding.set_kind(r[3].as<std::string>());
       f.finding.set_key(r[4].as<std::string>());
       const int severity = r[5].as<int>();
-      f.finding.set_severity(v1::Finding::Severity_IsValid(severity)
-                                 ? static_cast<v1::Finding::Severity>(severity)
-                                 : v1::Finding::SEVERITY_UNSPECIFIED);
+      f.finding.set_severity(SeverityFromInt(severity));
       f.finding.set_detail(r[6].as<std::string>());
       f.finding.set_evidence(r[7].as<std::string>());
       f.first_seen = absl::FromUnixMicros(r[8].as<int64_t>());

@@ -136,22 +136,6 @@ absl::Status ParseLogs(YamlFields& parent, const std::string& source, const std:
   return absl::OkStatus();
 }
 
-bool IsAddressOrCidr(const std::string& text) {
-  std::string address = text;
-  const size_t slash = text.find('/');
-  if (slash != std::string::npos) {
-    address = text.substr(0, slash);
-    const std::string bits = text.substr(slash + 1);
-    if (bits.empty() || bits.size() > 3 ||
-        !std::all_of(bits.begin(), bits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return false;
-    }
-    const int n = std::stoi(bits);
-    if (n > (address.find(':') == std::string::npos ? 32 : 128)) return false;
-  }
-  return IsIpAddress(address);
-}
-
 absl::Status ParseLogwatch(YamlFields& parent, const std::string& source, LogwatchConfig* lw) {
   if (!parent.Has("logwatch")) return absl::OkStatus();
   YamlFields f(parent.Map("logwatch"), source, "logwatch.");
@@ -181,7 +165,7 @@ absl::Status ParseLogwatch(YamlFields& parent, const std::string& source, Logwat
     if (a.Has("families")) ar.families = a.StringList("families", 32, 64);
     if (a.status().ok() && ar.nft_command.empty()) a.Fail("nft_command", "must not be empty");
     for (const std::string& entry : ar.allow_list) {
-      if (a.status().ok() && !IsAddressOrCidr(entry)) {
+      if (a.status().ok() && !logwatch::ValidateAllowListEntry(entry).ok()) {
         a.Fail("allow_list", absl::StrCat("'", entry, "' is not an IP address or CIDR range"));
       }
     }

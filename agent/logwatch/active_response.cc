@@ -109,6 +109,14 @@ absl::StatusOr<Range> ParseRange(absl::string_view entry) {
   return range;
 }
 
+}  // namespace
+
+absl::Status ValidateAllowListEntry(absl::string_view entry) {
+  return ParseRange(entry).status();
+}
+
+namespace {
+
 bool IsLoopback(const Address& a) {
   if (a.v4) return a.bytes[0] == 127;
   static const unsigned char kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};

@@ -37,6 +37,10 @@ struct ActiveResponseConfig {
   std::vector<std::string> families = {"brute_force", "scanner"};
 };
 
+// Checks one allow-list entry (an IPv4/IPv6 address or CIDR range) the way Create reads it, so
+// the agent's config loader refuses exactly what Create would. InvalidArgument says why.
+absl::Status ValidateAllowListEntry(absl::string_view entry);
+
 // Thread-safe.
 class ActiveResponder {
  public:

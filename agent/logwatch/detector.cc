@@ -8,6 +8,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "agent/logwatch/uri_decode.h"
+#include "common/utf8.h"
 
 namespace pantau::agent::logwatch {
 namespace {
@@ -134,14 +135,6 @@ std::string MakeAlertId(absl::string_view rule_id, absl::string_view client,
   return id;
 }
 
-std::string Truncate(absl::string_view line, size_t max_bytes) {
-  if (line.size() <= max_bytes) return std::string(line);
-  size_t n = max_bytes;
-  // Do not cut a UTF-8 sequence in half.
-  while (n > 0 && (static_cast<unsigned char>(line[n]) & 0xC0) == 0x80) --n;
-  return std::string(line.substr(0, n));
-}
-
 }  // namespace
 
 struct Detector::State {
@@ -213,7 +206,7 @@ struct Detector::State {
     if (time < a->first_seen) a->first_seen = time;
     if (time > a->last_seen) a->last_seen = time;
     if (static_cast<int>(a->samples.size()) < options.max_samples) {
-      a->samples.push_back(Truncate(line, options.max_sample_bytes));
+      a->samples.push_back(ClampUtf8(line, options.max_sample_bytes));
     }
   }
 
@@ -325,10 +318,21 @@ struct Detector::State {
   void StopFiring(const AlertKey& key) {
     const Rule& rule = rules->rules()[key.first];
     if (rule.scope == Rule::Scope::kRequest) return;
-    if (rule.scope == Rule::Scope::kSite || key.second == kSiteClient) {
+    if (rule.scope == Rule::Scope::kSite) {
       auto it = site_windows.find(key.first);
       if (it != site_windows.end()) it->second.firing = false;
-      if (rule.scope == Rule::Scope::kSite) return;
+      return;
+    }
+    if (key.second == kSiteClient) {
+      // The alert that clients were folded into beyond max_open_alerts: every client firing
+      // into it (no alert of its own) counts afresh. Rare, so a pass over all clients is fine.
+      for (auto& [client, c] : clients) {
+        if (alerts.contains(AlertKey(key.first, client))) continue;
+        for (auto& [r, w] : c.windows) {
+          if (r == key.first) w.firing = false;
+        }
+      }
+      return;
     }
     auto it = clients.find(key.second);
     if (it == clients.end()) return;

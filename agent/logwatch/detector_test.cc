@@ -303,6 +303,28 @@ TEST(Detector, TrackedClientsStayBelowTheCapWithAMillionClients) {
   EXPECT_TRUE(folded);
 }
 
+TEST(Detector, ClientsFoldedIntoTheSharedAlertCountAfreshOnceItCloses) {
+  DetectorOptions options;
+  options.max_open_alerts = 1;  // the second client's alert goes into the shared "*" one
+  options.aggregate_window = absl::Seconds(30);
+  Detector d(Rules(), "s", options);
+  for (const char* client : {"203.0.113.1", "203.0.113.2"}) {
+    for (int i = 0; i < 5; ++i) {
+      d.ProcessAccess(Rec(client, "/wp-login.php", "POST"), "l", i + 1, kT0 + absl::Seconds(i));
+    }
+  }
+  std::vector<AlertUpdate> updates;
+  d.Collect(kT0 + absl::Seconds(40), &updates);  // both alerts close; window state stays
+  std::vector<AlertUpdate> closed = ForRule(updates, "wp-brute");
+  ASSERT_EQ(closed.size(), 2u);
+  EXPECT_TRUE(closed[0].closed && closed[1].closed);
+  // One more login attempt is one request in a fresh window, not a new alert.
+  d.ProcessAccess(Rec("203.0.113.2", "/wp-login.php", "POST"), "l", 11, kT0 + absl::Seconds(41));
+  updates.clear();
+  d.Collect(kT0 + absl::Seconds(42), &updates);
+  EXPECT_TRUE(ForRule(updates, "wp-brute").empty());
+}
+
 TEST(Detector, UserAgentCacheGivesTheSameResultsAsMatching) {
   Detector d(Rules(), "s", {});
   int hits = 0;

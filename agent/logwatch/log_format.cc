@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace pantau::agent::logwatch {
 namespace {
@@ -227,28 +228,26 @@ absl::StatusOr<Program> Compile(absl::string_view format) {
   if (absl::StripAsciiWhitespace(format).empty()) {
     return absl::InvalidArgumentError("log_format is empty");
   }
-  absl::StatusOr<std::string> text = UnquoteConfigPieces(format);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<std::vector<FormatItem>> items = Tokenize(*text);
-  if (!items.ok()) return items.status();
-  FoldUriArgs(&*items);
+  PANTAU_ASSIGN_OR_RETURN(std::string text, UnquoteConfigPieces(format));
+  PANTAU_ASSIGN_OR_RETURN(std::vector<FormatItem> items, Tokenize(text));
+  FoldUriArgs(&items);
 
   Program program;
   bool has_client = false;
   bool has_request = false;
   size_t i = 0;
-  if (!items->empty() && !items->front().is_var) {
-    program.leading = items->front().text;
+  if (!items.empty() && !items.front().is_var) {
+    program.leading = items.front().text;
     i = 1;
   }
-  for (; i < items->size(); ++i) {
-    const FormatItem& it = (*items)[i];
+  for (; i < items.size(); ++i) {
+    const FormatItem& it = items[i];
     if (!it.is_var) {
       program.vars.back().after = it.text;
       continue;
     }
     if (!program.vars.empty() && program.vars.back().after.empty()) {
-      const FormatItem& prev = (*items)[i - 1];
+      const FormatItem& prev = items[i - 1];
       return absl::InvalidArgumentError(
           absl::StrCat("log_format: variables $", prev.text, " and $", it.text,
                        " have nothing between them to separate them"));
@@ -848,7 +847,7 @@ struct JsonReader {
         if (--depth == 0) return true;
       } else if (c == '"') {
         ++p;
-        while (p < end && *p != '"') p += *p == '\\' ? 2 : 1;
+        while (p < end && *p != '"') p += (*p == '\\' && p + 1 < end) ? 2 : 1;
         if (p >= end) return Fail("unterminated JSON string");
         ++p;
       } else {
@@ -1111,11 +1110,10 @@ absl::StatusOr<LogFormat> LogFormat::FromConfig(absl::string_view format,
 }
 
 absl::StatusOr<LogFormat> LogFormat::FromNginx(absl::string_view log_format) {
-  absl::StatusOr<Program> program = Compile(log_format);
-  if (!program.ok()) return program.status();
+  PANTAU_ASSIGN_OR_RETURN(Program program, Compile(log_format));
   auto impl = std::make_shared<Impl>();
   impl->name = "nginx";
-  impl->program = *std::move(program);
+  impl->program = std::move(program);
   return LogFormat(std::move(impl));
 }
 

@@ -291,6 +291,15 @@ absl::Status ParseRule(const YAML::Node& node, const std::string& source, Parsed
   return absl::OkStatus();
 }
 
+// The rule's status filters (none = any status).
+bool AcceptsStatus(const Rule& rule, int status) {
+  return (rule.statuses.empty() || std::find(rule.statuses.begin(), rule.statuses.end(),
+                                             status) != rule.statuses.end()) &&
+         (rule.status_classes.empty() ||
+          std::find(rule.status_classes.begin(), rule.status_classes.end(), status / 100) !=
+              rule.status_classes.end());
+}
+
 }  // namespace
 
 absl::string_view FieldName(Field field) {
@@ -319,17 +328,7 @@ struct RuleSet::Impl {
   bool FiltersHold(const Rule& rule, const MatchInput& input) const {
     if (rule.error_log != input.error_log) return false;
     if (rule.page_only && !IsPageRequest(input.path)) return false;
-    if (!rule.statuses.empty() &&
-        std::find(rule.statuses.begin(), rule.statuses.end(), input.status) ==
-            rule.statuses.end()) {
-      return false;
-    }
-    if (!rule.status_classes.empty() &&
-        std::find(rule.status_classes.begin(), rule.status_classes.end(), input.status / 100) ==
-            rule.status_classes.end()) {
-      return false;
-    }
-    return true;
+    return AcceptsStatus(rule, input.status);
   }
 
   void SetMatch(int f, absl::string_view text, std::vector<int>* scratch,
@@ -432,10 +431,11 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Load(
     if (!in) return absl::NotFoundError(absl::StrCat("cannot open rule file ", path));
     std::stringstream buffer;
     buffer << in.rdbuf();
-    if (buffer.str().size() > (16u << 20)) {
+    std::string text = buffer.str();
+    if (text.size() > (16u << 20)) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": larger than 16 MiB"));
     }
-    sources.emplace_back(path, buffer.str());
+    sources.emplace_back(path, std::move(text));
   }
   return Parse(sources);
 }
@@ -485,13 +485,7 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Parse(
     const bool gated = !rule.statuses.empty() || !rule.status_classes.empty();
     if (gated) {
       for (int status = 0; status < static_cast<int>(impl->gate_open.size()); ++status) {
-        const bool accepted =
-            (rule.statuses.empty() || std::find(rule.statuses.begin(), rule.statuses.end(),
-                                                status) != rule.statuses.end()) &&
-            (rule.status_classes.empty() ||
-             std::find(rule.status_classes.begin(), rule.status_classes.end(), status / 100) !=
-                 rule.status_classes.end());
-        if (accepted) impl->gate_open[status] = true;
+        if (AcceptsStatus(rule, status)) impl->gate_open[status] = true;
       }
     }
     for (const auto& [field, pattern] : rule.patterns) {

@@ -136,7 +136,6 @@ struct LogTailer::State {
   size_t next_start = 0;  // where the next Poll starts, so one backlog does not starve others
 
   void ReportError(const std::string& path, int err, int* last_error, absl::string_view what);
-  void ClearError(int* last_error) { *last_error = 0; }
   void Discover();
   bool IsRotatedSiblingOfFollowed(const std::string& path) const;
   void Service(Followed& f, const std::function<void(const LogLine&)>& sink, int64_t* budget,
@@ -194,7 +193,7 @@ void LogTailer::State::Discover() {
       Followed& f = followed[pattern];
       if (f.path.empty()) {
         f.path = pattern;
-        f.resolved = f.saved.empty() && !f.known;
+        f.resolved = true;  // a new entry: nothing saved, nothing known
       }
       f.literal = true;
       continue;
@@ -257,7 +256,7 @@ std::unique_ptr<Reader> LogTailer::State::OpenAt(Followed& f, int64_t offset, bo
     if (err != ENOENT) ReportError(f.path, err, &f.last_error, "open");
     return nullptr;
   }
-  ClearError(&f.last_error);
+  f.last_error = 0;
   auto r = std::make_unique<Reader>();
   r->fd = fd;
   r->device = static_cast<uint64_t>(st.st_dev);
@@ -463,7 +462,12 @@ void LogTailer::State::Service(Followed& f, const std::function<void(const LogLi
                                int64_t* budget, absl::Time now) {
   struct stat st;
   bool exists = stat(f.path.c_str(), &st) == 0;
-  if (!exists && errno != ENOENT) ReportError(f.path, errno, &f.last_error, "stat");
+  if (!exists && errno != ENOENT) {
+    // Not "gone": the path may be there but unreadable for a moment (EACCES, EIO). Taking it
+    // for a rotation would open the same file again from 0 later and hand its lines out twice.
+    ReportError(f.path, errno, &f.last_error, "stat");
+    return;
+  }
   if (!f.resolved) {
     if (!Resolve(f, exists, st)) return;
   }
@@ -502,9 +506,7 @@ void LogTailer::State::Service(Followed& f, const std::function<void(const LogLi
     if (done) {
       if (!r.pending.empty()) {  // a last line without its newline
         Emit(r.pending.data(), r.pending.size(), false, &f.path, sink);
-        r.pending.clear();
       }
-      r.offset = r.read_pos;
       f.rotated.erase(f.rotated.begin() + static_cast<ptrdiff_t>(i));
       continue;
     }

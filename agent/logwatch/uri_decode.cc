@@ -85,7 +85,8 @@ bool DecodeRound(std::string* s) {
       const int a = HexValue(p[r + 2]), b = HexValue(p[r + 3]);
       const int c2 = HexValue(p[r + 4]), d = HexValue(p[r + 5]);
       if (a >= 0 && b >= 0 && c2 >= 0 && d >= 0) {
-        const unsigned cp = static_cast<unsigned>((a << 12) | (b << 8) | (c2 << 4) | d);
+        unsigned cp = static_cast<unsigned>((a << 12) | (b << 8) | (c2 << 4) | d);
+        if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;  // a lone surrogate is not UTF-8
         if (cp == 0) {
           p[w++] = '\\';
           p[w++] = '0';
@@ -125,8 +126,8 @@ void UnescapeLogEscapes(std::string* s) {
         p[w++] = b;
       }
       r += 4;
-    } else if (p[r] == '\\' && r + 1 < n && p[r + 1] == '"') {
-      p[w++] = '"';
+    } else if (p[r] == '\\' && r + 1 < n && (p[r + 1] == '"' || p[r + 1] == '\\')) {
+      p[w++] = p[r + 1];  // Apache's \" and \\ (nginx writes \x22 and \x5C instead)
       r += 2;
     } else {
       p[w++] = p[r++];

@@ -18,7 +18,7 @@ namespace pantau::agent::logwatch {
 
 struct DecodedTarget {
   // The whole target with the web server's log escaping undone (nginx's \x22 → '"', Apache's
-  // \" → '"'), then percent-decoded repeatedly (up to 4 rounds, until nothing changes),
+  // \" → '"' and \\ → '\'), then percent-decoded repeatedly (up to 4 rounds, until nothing changes),
   // "%uXXXX" → UTF-8, "+" → " " in the query, NUL bytes → "\\0" so they stay visible,
   // other control bytes kept. Dot segments are NOT resolved here (rules look for "../").
   std::string uri;

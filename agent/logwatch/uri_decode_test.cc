@@ -110,6 +110,8 @@ TEST(UriDecode, UndoesTheWebServersLogEscaping) {
   EXPECT_EQ(d.query, "q=\"><script>alert(1)</script>");
   d = Decode("/a?b=\\\"x\\\"");
   EXPECT_EQ(d.query, "b=\"x\"");
+  d = Decode("/a?b=c\\\\x41");  // Apache: the client sent c\x41
+  EXPECT_EQ(d.query, "b=c\\x41");
   d = Decode("/..\\x5c..\\x5cwindows\\x5cwin.ini");
   EXPECT_EQ(d.path, "/windows/win.ini");
   EXPECT_TRUE(d.above_root);

@@ -50,6 +50,11 @@ class SqliteStatement {
     sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   int Step() { return sqlite3_step(stmt_); }
+  // Ready to run again with new bindings (a statement prepared once for many rows).
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
 
  private:
   sqlite3_stmt* stmt_ = nullptr;

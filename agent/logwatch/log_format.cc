@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 
 namespace pantau::agent::logwatch {
 namespace {
@@ -713,24 +714,6 @@ struct JsonReader {
     return true;
   }
 
-  void PutUtf8(uint32_t cp) {
-    if (cp < 0x80) {
-      *out++ = static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      *out++ = static_cast<char>(0xC0 | cp >> 6);
-      *out++ = static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      *out++ = static_cast<char>(0xE0 | cp >> 12);
-      *out++ = static_cast<char>(0x80 | (cp >> 6 & 0x3F));
-      *out++ = static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      *out++ = static_cast<char>(0xF0 | cp >> 18);
-      *out++ = static_cast<char>(0x80 | (cp >> 12 & 0x3F));
-      *out++ = static_cast<char>(0x80 | (cp >> 6 & 0x3F));
-      *out++ = static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   // At '"'. A string without escapes is a view of the line; one with escapes is decoded into
   // `out` (never longer than its escaped form). Lone surrogates become U+FFFD.
   bool String(absl::string_view* value) {
@@ -790,7 +773,7 @@ struct JsonReader {
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             cp = 0xFFFD;
           }
-          PutUtf8(cp);
+          out += EncodeUtf8(cp, out);
           break;
         }
         default:

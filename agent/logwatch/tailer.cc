@@ -652,17 +652,19 @@ absl::Status SaveLogPositions(sqlite3* db, const std::vector<LogPosition>& posit
   auto body = [&]() -> absl::Status {
     std::set<std::string> paths;
     for (const LogPosition& p : positions) paths.insert(p.path);
+    SqliteStatement del(db, "DELETE FROM log_positions WHERE path = ?");
+    if (!del.ok()) return absl::InternalError(sqlite3_errmsg(db));
     for (const std::string& path : paths) {
-      SqliteStatement del(db, "DELETE FROM log_positions WHERE path = ?");
-      if (!del.ok()) return absl::InternalError(sqlite3_errmsg(db));
+      del.Reset();
       del.BindText(1, path);
       if (del.Step() != SQLITE_DONE) return absl::InternalError(sqlite3_errmsg(db));
     }
+    SqliteStatement ins(db,
+                        "INSERT OR REPLACE INTO log_positions (path, device, inode, offset, head)"
+                        " VALUES (?, ?, ?, ?, ?)");
+    if (!ins.ok()) return absl::InternalError(sqlite3_errmsg(db));
     for (const LogPosition& p : positions) {
-      SqliteStatement ins(db,
-                          "INSERT OR REPLACE INTO log_positions (path, device, inode, offset, head)"
-                          " VALUES (?, ?, ?, ?, ?)");
-      if (!ins.ok()) return absl::InternalError(sqlite3_errmsg(db));
+      ins.Reset();
       ins.BindText(1, p.path);
       ins.Bind(2, static_cast<int64_t>(p.device));
       ins.Bind(3, static_cast<int64_t>(p.inode));

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "common/utf8.h"
+
 namespace pantau::agent::logwatch {
 namespace {
 
@@ -12,23 +14,6 @@ int HexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// Writes the UTF-8 form of `cp` (< 0x10000) at `dst`; returns the bytes written (1..3).
-int PutUtf8(unsigned cp, char* dst) {
-  if (cp < 0x80) {
-    dst[0] = static_cast<char>(cp);
-    return 1;
-  }
-  if (cp < 0x800) {
-    dst[0] = static_cast<char>(0xC0 | (cp >> 6));
-    dst[1] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  dst[0] = static_cast<char>(0xE0 | (cp >> 12));
-  dst[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-  dst[2] = static_cast<char>(0x80 | (cp & 0x3F));
-  return 3;
 }
 
 // Raw NUL bytes become the two characters "\0" so rules and samples can see them. This is the
@@ -91,7 +76,7 @@ bool DecodeRound(std::string* s) {
           p[w++] = '\\';
           p[w++] = '0';
         } else {
-          w += PutUtf8(cp, p + w);
+          w += EncodeUtf8(cp, p + w);
         }
         r += 6;
         changed = true;

@@ -1,6 +1,13 @@
 #include "collector/app/collector_app.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include <grpcpp/grpcpp.h>
@@ -9,7 +16,11 @@
 #include <prometheus/registry.h>
 
 #include "absl/strings/str_cat.h"
+#include "collector/incidents/catalog.h"
+#include "collector/incidents/incident_engine.h"
+#include "collector/incidents/outbox_worker.h"
 #include "collector/ingest/agent_service.h"
+#include "collector/notify/notifier.h"
 #include "collector/ingest/ingest_metrics.h"
 #include "collector/operator/operator_service.h"
 #include "collector/store/store.h"
@@ -43,6 +54,28 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   return grpc::SslServerCredentials(options);
 }
 
+bool IsValidPersonId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Creates or truncates `path` with mode 0600 and writes `content`.
+absl::Status WritePrivateFile(const std::string& path, const std::string& content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
+  ::fchmod(fd, 0600);
+  const ssize_t n = ::write(fd, content.data(), content.size());
+  const bool ok = n == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
 constexpr char kAgentServiceName[] = "pantau.v1.AgentService";
 constexpr char kOperatorServiceName[] = "pantau.v1.OperatorService";
 
@@ -58,9 +91,38 @@ absl::StatusOr<std::unique_ptr<CollectorApp>> CollectorApp::Create(const Collect
   std::unique_ptr<CollectorApp> app(new CollectorApp(config, clock));
   PANTAU_ASSIGN_OR_RETURN(app->store_, Store::Create(config.database, config.database_pool_size));
   app->metrics_ = std::make_unique<IngestMetrics>(*app->registry_);
-  app->agent_service_ =
-      std::make_unique<AgentServiceImpl>(*app->store_, *app->metrics_, config.limits);
-  app->operator_service_ = std::make_unique<OperatorServiceImpl>(*app->store_, clock);
+  PANTAU_ASSIGN_OR_RETURN(IncidentCatalog catalog,
+                          LoadIncidentCatalog(config.data_dir + "/incidents/rules.yaml",
+                                              config.data_dir + "/incidents/runbooks.yaml"));
+  PANTAU_ASSIGN_OR_RETURN(app->notifiers_, MakeNotifiers(config.notify));
+  EngineOptions options;
+  options.sweep_interval = config.incidents.sweep_interval;
+  options.full_evaluation_interval = config.incidents.full_evaluation_interval;
+  options.flap_window = config.incidents.flap_window;
+  options.flap_page_limit = config.incidents.flap_page_limit;
+  if (config.notify.smtp.has_value()) options.channels.push_back("email");
+  if (config.notify.telegram.has_value()) options.channels.push_back("telegram");
+  if (config.notify.whatsapp.has_value()) options.channels.push_back("whatsapp");
+  for (const WebhookConfig& w : config.notify.webhooks) options.webhooks.push_back(w.name);
+  if (options.channels.empty() && options.webhooks.empty()) {
+    PANTAU_LOG(WARNING) << "no notification channel configured (notify:): incidents are "
+                           "recorded but nobody is paged";
+  }
+  PANTAU_ASSIGN_OR_RETURN(app->engine_,
+                          IncidentEngine::Create(config.database, 4, std::move(catalog),
+                                                 std::move(options), clock));
+  OutboxOptions outbox;
+  outbox.poll_interval = config.incidents.outbox_poll;
+  outbox.retry_initial = config.incidents.retry_initial;
+  outbox.retry_max = config.incidents.retry_max;
+  app->outbox_ = std::make_unique<OutboxWorker>(*app->engine_, *app->notifiers_, outbox,
+                                                app->registry_.get());
+  IncidentEngine* engine = app->engine_.get();
+  app->agent_service_ = std::make_unique<AgentServiceImpl>(
+      *app->store_, *app->metrics_, config.limits,
+      [engine](const v1::PushRequest& request) { engine->OnBatchStored(request); });
+  app->operator_service_ =
+      std::make_unique<OperatorServiceImpl>(*app->store_, *app->engine_, clock);
   return app;
 }
 
@@ -101,6 +163,9 @@ absl::Status CollectorApp::Start() {
     std::vector<int> ports = exposer_->GetListeningPorts();
     metrics_port_ = ports.empty() ? 0 : ports.front();
   }
+  OutboxWorker* outbox = outbox_.get();
+  engine_->Start([outbox] { outbox->Wake(); });
+  outbox_->Start();
   PANTAU_LOG(INFO) << "collector serving gRPC on port " << grpc_port_
                    << (config_.tls_cert_file.empty() ? " (plaintext)" : " (TLS)")
                    << (metrics_port_ ? absl::StrCat(", metrics on port ", metrics_port_) : "");
@@ -118,8 +183,10 @@ void CollectorApp::Shutdown() {
                       absl::ToChronoMilliseconds(config_.shutdown_grace));
     server_->Wait();
     server_.reset();
-    PANTAU_LOG(INFO) << "collector stopped";
   }
+  if (engine_ != nullptr) engine_->Stop();
+  if (outbox_ != nullptr) outbox_->Stop();
+  if (exposer_ != nullptr || server_ == nullptr) PANTAU_LOG(INFO) << "collector stopped";
   exposer_.reset();
 }
 
@@ -131,6 +198,48 @@ int RunCollector(const std::string& config_path) {
                      << RedactConnectionString(config->database);
   }
   return RunUntilStopSignal<CollectorApp>(config);
+}
+
+int BootstrapAdmin(const std::string& config_path, const std::string& person_id,
+                   const std::string& name, const std::string& token_path) {
+  absl::StatusOr<CollectorConfig> config = LoadCollectorConfig(config_path);
+  if (!config.ok()) {
+    PANTAU_LOG(ERROR) << config.status().message();
+    return 1;
+  }
+  if (!IsValidPersonId(person_id)) {
+    PANTAU_LOG(ERROR) << "person id must be 1..64 of a-z, 0-9, '.', '_' or '-'";
+    return 2;
+  }
+  // Applies the migrations too, so this works on a fresh database.
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Create(config->database, 1);
+  if (!store.ok()) {
+    PANTAU_LOG(ERROR) << store.status().message();
+    return 1;
+  }
+  RealClock clock;
+  absl::StatusOr<std::unique_ptr<IncidentEngine>> engine =
+      IncidentEngine::Create(config->database, 1, IncidentCatalog{}, EngineOptions{}, clock);
+  if (!engine.ok()) {
+    PANTAU_LOG(ERROR) << engine.status().message();
+    return 1;
+  }
+  absl::StatusOr<std::string> token = (*engine)->BootstrapAdmin(person_id, name);
+  if (!token.ok()) {
+    PANTAU_LOG(ERROR) << token.status().message();
+    return 1;
+  }
+  if (token_path == "-") {
+    std::cout << *token << std::endl;
+    return 0;
+  }
+  absl::Status written = WritePrivateFile(token_path, *token + "\n");
+  if (!written.ok()) {
+    PANTAU_LOG(ERROR) << written.message();
+    return 1;
+  }
+  PANTAU_LOG(INFO) << "token of admin " << person_id << " written to " << token_path;
+  return 0;
 }
 
 }  // namespace pantau::collector

@@ -30,6 +30,9 @@ class Store;
 class IngestMetrics;
 class AgentServiceImpl;
 class OperatorServiceImpl;
+class IncidentEngine;
+class OutboxWorker;
+class Notifiers;
 
 // Thread-compatible: call Start, Wait and Shutdown from one thread. `clock` must outlive it.
 class CollectorApp {
@@ -48,6 +51,8 @@ class CollectorApp {
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
   prometheus::Registry& registry() { return *registry_; }
+  IncidentEngine& engine() { return *engine_; }
+  OutboxWorker& outbox() { return *outbox_; }
 
  private:
   CollectorApp(CollectorConfig config, const Clock& clock);
@@ -57,6 +62,9 @@ class CollectorApp {
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<IngestMetrics> metrics_;
+  std::unique_ptr<Notifiers> notifiers_;
+  std::unique_ptr<IncidentEngine> engine_;
+  std::unique_ptr<OutboxWorker> outbox_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
   std::unique_ptr<OperatorServiceImpl> operator_service_;
   std::unique_ptr<grpc::Server> server_;
@@ -69,6 +77,12 @@ class CollectorApp {
 // app until a signal arrives, shuts down cleanly. Returns the process exit code (0 clean,
 // 1 on a start-up error, which is logged).
 int RunCollector(const std::string& config_path);
+
+// `pantau-collector bootstrap-admin`: creates (or re-keys) an admin for every court directly in
+// the database and writes a fresh token to `token_path` (mode 0600), or prints it when the path
+// is "-". Returns the exit code.
+int BootstrapAdmin(const std::string& config_path, const std::string& person_id,
+                   const std::string& name, const std::string& token_path);
 
 }  // namespace pantau::collector
 

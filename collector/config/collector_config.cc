@@ -38,10 +38,26 @@ absl::StatusOr<CollectorConfig> FromYaml(const YAML::Node& root, const std::stri
       static_cast<int>(limits.Int("max_string_bytes", c.limits.max_string_bytes, 128, 65536));
   limits.CheckNoUnknownKeys();
 
+  c.data_dir = f.String("data_dir", false, c.data_dir);
+  YamlFields inc(f.Map("incidents"), source, "incidents.");
+  IncidentsConfig& i = c.incidents;
+  i.sweep_interval = inc.Seconds("sweep_interval_seconds", i.sweep_interval, 0.05, 3600);
+  i.full_evaluation_interval =
+      inc.Seconds("full_evaluation_interval_seconds", i.full_evaluation_interval, 0, 86400);
+  i.flap_window = inc.Seconds("flap_window_seconds", i.flap_window, 0, 86400);
+  i.flap_page_limit = static_cast<int>(inc.Int("flap_page_limit", i.flap_page_limit, 1, 1000));
+  i.outbox_poll = inc.Seconds("outbox_poll_seconds", i.outbox_poll, 0.05, 60);
+  i.retry_initial = inc.Seconds("retry_initial_seconds", i.retry_initial, 0.01, 3600);
+  i.retry_max = inc.Seconds("retry_max_seconds", i.retry_max, 0.01, 86400);
+  inc.CheckNoUnknownKeys();
+  const YAML::Node notify = f.Map("notify");
+
   f.CheckNoUnknownKeys();
   PANTAU_RETURN_IF_ERROR(f.status());
   PANTAU_RETURN_IF_ERROR(tls.status());
   PANTAU_RETURN_IF_ERROR(limits.status());
+  PANTAU_RETURN_IF_ERROR(inc.status());
+  PANTAU_ASSIGN_OR_RETURN(c.notify, ParseNotifyConfig(notify, source));
   if (c.tls_cert_file.empty() && !c.insecure) {
     return absl::InvalidArgumentError(
         source + ": no TLS configured: set tls.cert_file and tls.key_file, or insecure: true "

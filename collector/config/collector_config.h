@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "collector/notify/notifier.h"
 
 namespace pantau::collector {
 
@@ -23,6 +24,25 @@ struct IngestLimits {
   // Longest string field, bytes (limits.max_string_bytes); some fields have lower limits of
   // their own (site ids 128, error texts 1024). Default 2048.
   int max_string_bytes = 2048;
+};
+
+// Incident evaluation and escalation (incidents:).
+struct IncidentsConfig {
+  // Real time between escalation sweeps (sweep_interval_seconds). Default 5 s.
+  absl::Duration sweep_interval = absl::Seconds(5);
+  // Real time between evaluations of every site (full_evaluation_interval_seconds; 0 = never).
+  // Default 300 s.
+  absl::Duration full_evaluation_interval = absl::Minutes(5);
+  // A signal back within this time reopens the resolved incident (flap_window_seconds).
+  // Default 1800 s.
+  absl::Duration flap_window = absl::Minutes(30);
+  // Reopenings after which reopening pages nobody (flap_page_limit). Default 3.
+  int flap_page_limit = 3;
+  // Outbox delivery: idle poll (outbox_poll_seconds, default 1), retry backoff
+  // (retry_initial_seconds 10, retry_max_seconds 600).
+  absl::Duration outbox_poll = absl::Seconds(1);
+  absl::Duration retry_initial = absl::Seconds(10);
+  absl::Duration retry_max = absl::Minutes(10);
 };
 
 struct CollectorConfig {
@@ -45,6 +65,12 @@ struct CollectorConfig {
   // Log level: debug, info, warning, error (log_level). Default info.
   std::string log_level = "info";
   IngestLimits limits;
+  // Where data/incidents/rules.yaml and runbooks.yaml live (data_dir). Default
+  // /usr/share/pantau/data; the dev stack uses the repository's data/.
+  std::string data_dir = "/usr/share/pantau/data";
+  IncidentsConfig incidents;
+  // Notification channels (notify:); see docs/NOTIFICATIONS.md.
+  NotifyConfig notify;
 };
 
 // Loads and validates; InvalidArgument names the file, line and key of the first problem.

@@ -1,6 +1,8 @@
 #include "collector/ctl/ctl.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <utility>
 
 #include <grpcpp/grpcpp.h>
 
@@ -8,18 +10,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "collector/ctl/command.h"
 #include "common/finding_severity.h"
-#include "common/grpc_channel.h"
 #include "common/json_writer.h"
-#include "common/utf8.h"
-#include "pantau/v1/operator_service.grpc.pb.h"
 
 namespace pantau::ctl {
-namespace {
 
-constexpr char kUsage[] =
+const char kUsage[] =
     "usage: pantauctl [--collector HOST:PORT] [--ca-file FILE | --insecure] [--timeout SECONDS]\n"
-    "                 COMMAND\n"
+    "                 [--token-file FILE] COMMAND\n"
     "commands:\n"
     "  status [--json] [--court CODE]   every site with its last probe result and its age,\n"
     "                                   certificate, content age and open findings; exits 1\n"
@@ -31,14 +30,36 @@ constexpr char kUsage[] =
     "  visitors --site SITE [--court CODE] [--minutes N] [--json]\n"
     "                                   visitor statistics per minute of the last N minutes\n"
     "                                   (1..1440, default 60) with totals and top pages\n"
+    "  whoami [--json]                  who the token belongs to: role, courts, acting roles\n"
+    "  incidents [list] [--court CODE] [--site SITE] [--all] [--limit N] [--json]\n"
+    "                                   open incidents (all with --all; limit 1..1000); exits\n"
+    "                                   1 when an unresolved critical one is listed\n"
+    "  incidents show ID [--json]       one incident: runbook, timeline, notifications\n"
+    "  incidents ack ID [--note TEXT]   acknowledge: stops reminders and the escalation steps\n"
+    "                                   that last until acknowledged\n"
+    "  incidents note ID TEXT...        add a note to the timeline (or --note TEXT)\n"
+    "  incidents handoff ID --vendor V --ticket T --contact C [--sla TIME | --sla-hours N]\n"
+    "                    [--note TEXT]  hand over to a third party with their ticket\n"
+    "  incidents handoff ID --ticket-closed [--note TEXT]\n"
+    "                                   the third party closed their ticket\n"
+    "  incidents resolve ID --note TEXT resolve with the solution (not while a ticket is open)\n"
+    "  maintenance add --court CODE [--site SITE] (--minutes N | --until TIME) [--from TIME]\n"
+    "                  --reason TEXT    no incidents or pages for the court (or site) meanwhile\n"
+    "  maintenance list [--court CODE] [--all] [--json]\n"
+    "                                   current and planned windows (past ones with --all)\n"
+    "  maintenance end ID               end a window now\n"
+    "  org apply FILE [--dry-run]       apply an organisation file (courts, sites, people,\n"
+    "                                   acting officials, policies); admins only\n"
+    "  people [--court CODE] [--json]   people with their roles, courts and channels\n"
+    "  token issue PERSON               a new token for PERSON (admins; the old one stops\n"
+    "                                   working), printed once\n"
+    "token: --token-file FILE, else the file named by $PANTAU_TOKEN_FILE, else $PANTAU_TOKEN,\n"
+    "       else ~/.config/pantau/token (its first line)\n"
+    "TIME: \"YYYY-MM-DD HH:MM\" in WIB (UTC+7), or with \" WITA\", \" WIT\" or an offset\n"
+    "      (\"2026-11-27T10:00+08:00\"); incident times are shown in the court's zone\n"
     "defaults: --collector localhost:7443, TLS with the system CAs, --timeout 10\n";
 
-std::string FormatAge(int64_t seconds) {
-  if (seconds < 120) return absl::StrCat(seconds, "s");
-  if (seconds < 7200) return absl::StrCat(seconds / 60, "m");
-  if (seconds < 172800) return absl::StrCat(seconds / 3600, "h");
-  return absl::StrCat(seconds / 86400, "d");
-}
+namespace {
 
 // Days left on the certificate, "!" after them when it does not verify; "invalid" when it does
 // not verify and could not be read; "-" without TLS.
@@ -167,11 +188,6 @@ std::string FormatBytes(int64_t bytes) {
   return u == 0 ? absl::StrCat(bytes, "B") : absl::StrFormat("%.1f%s", v, units[u]);
 }
 
-// Cut to `width` bytes with "..." (on a UTF-8 character boundary).
-std::string Cut(const std::string& text, size_t width) {
-  if (text.size() <= width) return text;
-  return absl::StrCat(ClampUtf8(text, width - 3), "...");
-}
 
 void KeyCountsJson(JsonWriter& w, const char* name,
                    const google::protobuf::RepeatedPtrField<v1::KeyCount>& counts) {
@@ -238,9 +254,7 @@ std::string AlertsTable(const v1::ListLogAlertsResponse& alerts) {
   constexpr char kRow[] = "%-20s %-8s %-16s %-22s %-20s %7s %6s %6s %-6s  %s\n";
   std::string out = absl::StrFormat(kRow, "SITE", "SEVERITY", "FAMILY", "RULE", "CLIENT",
                                     "COUNT", "FIRST", "LAST", "STATE", "DESCRIPTION");
-  auto age = [&alerts](int64_t unix_ms) {
-    return FormatAge(std::max<int64_t>(0, (alerts.now_unix_ms() - unix_ms) / 1000));
-  };
+  auto age = [&alerts](int64_t unix_ms) { return AgeAt(unix_ms, alerts.now_unix_ms()); };
   for (const v1::StoredLogAlert& s : alerts.alerts()) {
     const v1::LogAlert& a = s.alert();
     const std::string client =
@@ -327,10 +341,100 @@ std::string VisitorsTable(const v1::GetVisitorStatsResponse& stats, absl::TimeZo
   return out;
 }
 
+int RunStatus(Session& session, const std::vector<std::string>& args) {
+  bool json = false;
+  std::string court;
+  ArgParser parser(session, "status");
+  parser.Flag("--json", &json).Value("--court", &court);
+  if (!parser.Parse(args)) return 2;
+  if (const int code = session.Connect(); code != 0) return code;
+  v1::GetStatusRequest request;
+  request.set_court_id(court);
+  v1::GetStatusResponse response;
+  grpc::Status status = session.Call(&Stub::GetStatus, request, &response);
+  if (!status.ok()) return session.Failed(status);
+  session.out() << (json ? StatusJson(response) + "\n" : StatusTable(response));
+  if (const int critical = CriticalFindings(response); critical > 0) {
+    session.err() << "pantauctl: " << critical << " critical finding"
+                  << (critical == 1 ? "" : "s") << " open\n";
+    return 1;
+  }
+  return 0;
+}
+
+int RunAlerts(Session& session, const std::vector<std::string>& args) {
+  bool json = false, all = false;
+  std::string court, site;
+  int64_t limit = 0;
+  ArgParser parser(session, "alerts");
+  parser.Flag("--json", &json)
+      .Flag("--all", &all)
+      .Value("--court", &court)
+      .Value("--site", &site)
+      .Number("--limit", &limit, 1, 1000);
+  if (!parser.Parse(args)) return 2;
+  if (const int code = session.Connect(); code != 0) return code;
+  v1::ListLogAlertsRequest request;
+  request.set_court_id(court);
+  request.set_site(site);
+  request.set_open_only(!all);
+  request.set_limit(static_cast<int32_t>(limit));
+  v1::ListLogAlertsResponse response;
+  grpc::Status status = session.Call(&Stub::ListLogAlerts, request, &response);
+  if (!status.ok()) return session.Failed(status);
+  session.out() << (json ? AlertsJson(response) + "\n" : AlertsTable(response));
+  if (const int critical = OpenCriticalAlerts(response); critical > 0) {
+    session.err() << "pantauctl: " << critical << " critical log alert"
+                  << (critical == 1 ? "" : "s") << " open\n";
+    return 1;
+  }
+  return 0;
+}
+
+int RunVisitors(Session& session, const std::vector<std::string>& args) {
+  bool json = false;
+  std::string court, site;
+  int64_t minutes = 0;
+  ArgParser parser(session, "visitors");
+  parser.Flag("--json", &json)
+      .Value("--court", &court)
+      .Value("--site", &site)
+      .Number("--minutes", &minutes, 1, 1440);
+  if (!parser.Parse(args)) return 2;
+  if (site.empty()) return parser.UsageError("--site SITE is required");
+  if (const int code = session.Connect(); code != 0) return code;
+  v1::GetVisitorStatsRequest request;
+  request.set_site(site);
+  request.set_court_id(court);
+  request.set_minutes(static_cast<int32_t>(minutes));
+  v1::GetVisitorStatsResponse response;
+  grpc::Status status = session.Call(&Stub::GetVisitorStats, request, &response);
+  if (!status.ok()) return session.Failed(status);
+  session.out() << (json ? VisitorsJson(response) + "\n"
+                         : VisitorsTable(response, absl::LocalTimeZone()));
+  return 0;
+}
+
+CtlEnvironment ProcessEnvironment() {
+  CtlEnvironment env;
+  auto get = [](const char* name) {
+    const char* value = std::getenv(name);
+    return value == nullptr ? std::string() : std::string(value);
+  };
+  env.token_file = get("PANTAU_TOKEN_FILE");
+  env.token = get("PANTAU_TOKEN");
+  env.home = get("HOME");
+  return env;
+}
+
 int RunCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  ChannelOptions channel_options;
-  channel_options.address = "localhost:7443";
-  double timeout_seconds = 10;
+  return RunCtl(args, ProcessEnvironment(), out, err);
+}
+
+int RunCtl(const std::vector<std::string>& args, const CtlEnvironment& env, std::ostream& out,
+           std::ostream& err) {
+  GlobalOptions options;
+  options.channel.address = "localhost:7443";
   size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -339,15 +443,20 @@ int RunCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
       *target = args[++i];
       return true;
     };
-    if (a == "--collector") {
-      if (!value(&channel_options.address)) break;
-    } else if (a == "--ca-file") {
-      if (!value(&channel_options.ca_file)) break;
+    if (a == "--collector" || a == "--ca-file" || a == "--token-file") {
+      std::string* target = a == "--collector" ? &options.channel.address
+                            : a == "--ca-file" ? &options.channel.ca_file
+                                               : &options.token_file;
+      if (!value(target) || target->empty()) {
+        err << "pantauctl: " << a << " needs a value\n" << kUsage;
+        return 2;
+      }
     } else if (a == "--insecure") {
-      channel_options.insecure = true;
+      options.channel.insecure = true;
     } else if (a == "--timeout") {
       std::string t;
-      if (!value(&t) || !absl::SimpleAtod(t, &timeout_seconds) || timeout_seconds <= 0) {
+      if (!value(&t) || !absl::SimpleAtod(t, &options.timeout_seconds) ||
+          options.timeout_seconds <= 0) {
         err << "pantauctl: --timeout needs a positive number of seconds\n";
         return 2;
       }
@@ -366,103 +475,23 @@ int RunCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
     return 2;
   }
   const std::string command = args[i++];
-  if (command != "status" && command != "alerts" && command != "visitors") {
-    err << "pantauctl: unknown command '" << command << "'\n" << kUsage;
-    return 2;
-  }
-  bool json = false;
-  bool all = false;
-  std::string court, site;
-  int limit = 0, minutes = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    const bool has_value = i + 1 < args.size();
-    auto number = [&](int* target, int min, int max) {
-      return has_value && absl::SimpleAtoi(args[++i], target) && *target >= min &&
-             *target <= max;
-    };
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--court" && has_value) {
-      court = args[++i];
-    } else if (a == "--site" && has_value && command != "status") {
-      site = args[++i];
-    } else if (a == "--all" && command == "alerts") {
-      all = true;
-    } else if (a == "--limit" && command == "alerts") {
-      if (!number(&limit, 1, 1000)) {
-        err << "pantauctl alerts: --limit needs a number from 1 to 1000\n";
-        return 2;
-      }
-    } else if (a == "--minutes" && command == "visitors") {
-      if (!number(&minutes, 1, 1440)) {
-        err << "pantauctl visitors: --minutes needs a number from 1 to 1440\n";
-        return 2;
-      }
-    } else {
-      err << "pantauctl " << command << ": unknown argument '" << a << "'\n" << kUsage;
-      return 2;
-    }
-  }
-  if (command == "visitors" && site.empty()) {
-    err << "pantauctl visitors: --site SITE is required\n" << kUsage;
-    return 2;
-  }
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeCollectorChannel(channel_options);
-  if (!channel.ok()) {
-    err << "pantauctl: " << channel.status().message() << "\n";
-    return 1;
-  }
-  auto stub = v1::OperatorService::NewStub(*channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)));
-  auto failed = [&](const grpc::Status& status) {
-    err << "pantauctl: collector at " << channel_options.address << " answered "
-        << status.error_code() << ": " << status.error_message() << "\n";
-    return 1;
+  const std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  using Command = int (*)(Session&, const std::vector<std::string>&);
+  static const std::pair<const char*, Command> kCommands[] = {
+      {"status", RunStatus},       {"alerts", RunAlerts},
+      {"visitors", RunVisitors},   {"whoami", RunWhoAmI},
+      {"incidents", RunIncidents}, {"maintenance", RunMaintenance},
+      {"org", RunOrg},             {"people", RunPeople},
+      {"token", RunToken},
   };
-  if (command == "alerts") {
-    v1::ListLogAlertsRequest request;
-    request.set_court_id(court);
-    request.set_site(site);
-    request.set_open_only(!all);
-    request.set_limit(limit);
-    v1::ListLogAlertsResponse response;
-    grpc::Status status = stub->ListLogAlerts(&context, request, &response);
-    if (!status.ok()) return failed(status);
-    out << (json ? AlertsJson(response) + "\n" : AlertsTable(response));
-    if (const int critical = OpenCriticalAlerts(response); critical > 0) {
-      err << "pantauctl: " << critical << " critical log alert" << (critical == 1 ? "" : "s")
-          << " open\n";
-      return 1;
+  for (const auto& [name, run] : kCommands) {
+    if (command == name) {
+      Session session(std::move(options), env, out, err);
+      return run(session, rest);
     }
-    return 0;
   }
-  if (command == "visitors") {
-    v1::GetVisitorStatsRequest request;
-    request.set_site(site);
-    request.set_court_id(court);
-    request.set_minutes(minutes);
-    v1::GetVisitorStatsResponse response;
-    grpc::Status status = stub->GetVisitorStats(&context, request, &response);
-    if (!status.ok()) return failed(status);
-    out << (json ? VisitorsJson(response) + "\n"
-                 : VisitorsTable(response, absl::LocalTimeZone()));
-    return 0;
-  }
-  v1::GetStatusRequest request;
-  request.set_court_id(court);
-  v1::GetStatusResponse response;
-  grpc::Status status = stub->GetStatus(&context, request, &response);
-  if (!status.ok()) return failed(status);
-  out << (json ? StatusJson(response) + "\n" : StatusTable(response));
-  if (const int critical = CriticalFindings(response); critical > 0) {
-    err << "pantauctl: " << critical << " critical finding" << (critical == 1 ? "" : "s")
-        << " open\n";
-    return 1;
-  }
-  return 0;
+  err << "pantauctl: unknown command '" << command << "'\n" << kUsage;
+  return 2;
 }
 
 }  // namespace pantau::ctl

@@ -46,6 +46,7 @@ grpc::Status AgentServiceImpl::Push(grpc::ServerContext* /*context*/,
     return grpc::Status::OK;
   }
   metrics_.CountPush("ok");
+  if (on_stored_) on_stored_(*request);
   const std::string& court = request->court_id();
   double probes = 0, heartbeats = 0, checks = 0, log_alerts = 0, visitor_stats = 0, bans = 0;
   for (const v1::Event& e : request->events()) {

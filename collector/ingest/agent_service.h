@@ -2,6 +2,8 @@
 #ifndef PANTAU_COLLECTOR_INGEST_AGENT_SERVICE_H_
 #define PANTAU_COLLECTOR_INGEST_AGENT_SERVICE_H_
 
+#include <functional>
+
 #include "collector/config/collector_config.h"
 #include "collector/ingest/ingest_metrics.h"
 #include "collector/store/store.h"
@@ -12,8 +14,11 @@ namespace pantau::collector {
 // Thread-safe. `store` and `metrics` must outlive this object.
 class AgentServiceImpl final : public v1::AgentService::Service {
  public:
-  AgentServiceImpl(Store& store, IngestMetrics& metrics, IngestLimits limits)
-      : store_(store), metrics_(metrics), limits_(limits) {}
+  // `on_stored` (may be empty) is called after a new batch was committed, before answering:
+  // the incident engine queues the batch's sites for evaluation. It must not block.
+  AgentServiceImpl(Store& store, IngestMetrics& metrics, IngestLimits limits,
+                   std::function<void(const v1::PushRequest&)> on_stored = nullptr)
+      : store_(store), metrics_(metrics), limits_(limits), on_stored_(std::move(on_stored)) {}
 
   // Answers only after the batch is committed (or found already stored).
   grpc::Status Push(grpc::ServerContext* context, const v1::PushRequest* request,
@@ -25,6 +30,7 @@ class AgentServiceImpl final : public v1::AgentService::Service {
   Store& store_;
   IngestMetrics& metrics_;
   const IngestLimits limits_;
+  const std::function<void(const v1::PushRequest&)> on_stored_;
 };
 
 }  // namespace pantau::collector

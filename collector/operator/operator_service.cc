@@ -6,7 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "collector/incidents/org_spec.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
 
@@ -30,13 +32,51 @@ grpc::Status StorageError(const absl::Status& status) {
   return ToGrpcStatus(absl::UnavailableError("storage unavailable, retry later"));
 }
 
+// Errors of the engine: storage trouble is hidden behind a retry hint, the rest (NotFound,
+// PermissionDenied, InvalidArgument, FailedPrecondition) goes to the operator as it is.
+grpc::Status EngineError(const absl::Status& status) {
+  if (absl::IsUnavailable(status) || absl::IsInternal(status) || absl::IsUnknown(status)) {
+    return StorageError(status);
+  }
+  return ToGrpcStatus(status);
+}
+
+grpc::Status NoAccess(const std::string& court) {
+  return ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat("no access to court ", court)));
+}
+
 }  // namespace
 
-grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* /*context*/,
+absl::StatusOr<Principal> OperatorServiceImpl::Caller(grpc::ServerContext* context) {
+  std::string token;
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("authorization");
+  if (it != metadata.end()) {
+    absl::string_view value(it->second.data(), it->second.size());
+    if (absl::StartsWithIgnoreCase(value, "bearer ")) token = std::string(value.substr(7));
+  }
+  absl::StatusOr<Principal> who = engine_.Authenticate(token);
+  if (!who.ok() && absl::IsUnauthenticated(who.status())) {
+    PANTAU_LOG(WARNING) << "operator call from " << context->peer() << " refused: "
+                        << who.status().message();
+  }
+  return who;
+}
+
+#define PANTAU_CALLER(who)                                      \
+  absl::StatusOr<Principal> who##_or = Caller(context);         \
+  if (!who##_or.ok()) return EngineError(who##_or.status());    \
+  const Principal& who = *who##_or;
+
+grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* context,
                                             const v1::GetStatusRequest* request,
                                             v1::GetStatusResponse* response) {
   if (request->court_id().size() > 64) {
     return ToGrpcStatus(absl::InvalidArgumentError("court_id is longer than 64 bytes"));
+  }
+  PANTAU_CALLER(who);
+  if (!request->court_id().empty() && !who.CanSee(request->court_id())) {
+    return NoAccess(request->court_id());
   }
   absl::StatusOr<std::vector<SiteLatest>> sites = store_.LatestBySite(request->court_id());
   if (!sites.ok()) return StorageError(sites.status());
@@ -47,6 +87,7 @@ grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* /*context*/,
       store_.ActivityBySite(request->court_id(), absl::FromUnixSeconds(MinuteStart(now) - 59 * 60));
   if (!activity.ok()) return StorageError(activity.status());
   for (const SiteLatest& s : *sites) {
+    if (!who.CanSee(s.court_id)) continue;
     v1::SiteStatus* out = response->add_sites();
     out->set_site(s.site);
     out->set_url(s.url);
@@ -86,7 +127,7 @@ grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* /*context*/,
   return grpc::Status::OK;
 }
 
-grpc::Status OperatorServiceImpl::ListLogAlerts(grpc::ServerContext* /*context*/,
+grpc::Status OperatorServiceImpl::ListLogAlerts(grpc::ServerContext* context,
                                                 const v1::ListLogAlertsRequest* request,
                                                 v1::ListLogAlertsResponse* response) {
   if (request->court_id().size() > 64) {
@@ -103,6 +144,10 @@ grpc::Status OperatorServiceImpl::ListLogAlerts(grpc::ServerContext* /*context*/
   if (request->since_unix_ms() < 0) {
     return ToGrpcStatus(absl::InvalidArgumentError("since_unix_ms is negative"));
   }
+  PANTAU_CALLER(who);
+  if (!request->court_id().empty() && !who.CanSee(request->court_id())) {
+    return NoAccess(request->court_id());
+  }
   LogAlertQuery query;
   query.court_id = request->court_id();
   query.site = request->site();
@@ -117,6 +162,8 @@ grpc::Status OperatorServiceImpl::ListLogAlerts(grpc::ServerContext* /*context*/
   response->set_truncated(alerts->size() > static_cast<size_t>(limit));
   if (response->truncated()) alerts->pop_back();
   for (StoredLogAlert& a : *alerts) {
+    // Courts outside the caller's are left out (the answer may then hold fewer than `limit`).
+    if (!who.CanSee(a.court_id)) continue;
     v1::StoredLogAlert* out = response->add_alerts();
     out->set_court_id(a.court_id);
     out->set_agent_id(a.agent_id);
@@ -127,7 +174,7 @@ grpc::Status OperatorServiceImpl::ListLogAlerts(grpc::ServerContext* /*context*/
   return grpc::Status::OK;
 }
 
-grpc::Status OperatorServiceImpl::GetVisitorStats(grpc::ServerContext* /*context*/,
+grpc::Status OperatorServiceImpl::GetVisitorStats(grpc::ServerContext* context,
                                                   const v1::GetVisitorStatsRequest* request,
                                                   v1::GetVisitorStatsResponse* response) {
   if (request->site().empty() || request->site().size() > 128) {
@@ -141,12 +188,22 @@ grpc::Status OperatorServiceImpl::GetVisitorStats(grpc::ServerContext* /*context
         absl::StrCat("minutes ", request->minutes(), " is not 1..", kMaxMinutes, " (0 means ",
                      kDefaultMinutes, ")")));
   }
+  PANTAU_CALLER(who);
+  std::string court = request->court_id();
+  if (court.empty() && !who.all_courts) {
+    // Summing a site id over courts is only for those who see every court.
+    if (who.visible.size() != 1) {
+      return ToGrpcStatus(absl::InvalidArgumentError("court_id is required"));
+    }
+    court = *who.visible.begin();
+  }
+  if (!court.empty() && !who.CanSee(court)) return NoAccess(court);
   const int minutes = request->minutes() == 0 ? kDefaultMinutes : request->minutes();
   const absl::Time now = clock_.Now();
   const int64_t to = MinuteStart(now) + 60;
   const int64_t from = to - int64_t{60} * minutes;
   absl::StatusOr<VisitorRange> range = store_.VisitorStatsRange(
-      request->court_id(), request->site(), absl::FromUnixSeconds(from), absl::FromUnixSeconds(to));
+      court, request->site(), absl::FromUnixSeconds(from), absl::FromUnixSeconds(to));
   if (!range.ok()) return StorageError(range.status());
   for (v1::VisitorStats& m : range->minutes) *response->add_minutes() = std::move(m);
   *response->mutable_totals() = std::move(range->totals);
@@ -155,5 +212,144 @@ grpc::Status OperatorServiceImpl::GetVisitorStats(grpc::ServerContext* /*context
   response->set_now_unix_ms(absl::ToUnixMillis(now));
   return grpc::Status::OK;
 }
+
+grpc::Status OperatorServiceImpl::WhoAmI(grpc::ServerContext* context,
+                                         const v1::WhoAmIRequest* /*request*/,
+                                         v1::WhoAmIResponse* response) {
+  PANTAU_CALLER(who);
+  response->set_person_id(who.person_id);
+  response->set_name(who.name);
+  response->set_role(who.role);
+  for (const std::string& c : who.courts) response->add_courts(c);
+  for (const std::string& c : who.visible) response->add_visible_courts(c);
+  for (const std::string& a : who.acting) response->add_acting(a);
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorServiceImpl::ListIncidents(grpc::ServerContext* context,
+                                                const v1::ListIncidentsRequest* request,
+                                                v1::ListIncidentsResponse* response) {
+  PANTAU_CALLER(who);
+  absl::StatusOr<v1::ListIncidentsResponse> out = engine_.ListIncidents(who, *request);
+  if (!out.ok()) return EngineError(out.status());
+  *response = std::move(*out);
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorServiceImpl::GetIncident(grpc::ServerContext* context,
+                                              const v1::GetIncidentRequest* request,
+                                              v1::GetIncidentResponse* response) {
+  PANTAU_CALLER(who);
+  absl::StatusOr<v1::GetIncidentResponse> out = engine_.GetIncident(who, request->id());
+  if (!out.ok()) return EngineError(out.status());
+  *response = std::move(*out);
+  return grpc::Status::OK;
+}
+
+namespace {
+
+grpc::Status Answer(const absl::StatusOr<v1::Incident>& incident, v1::IncidentResponse* response) {
+  if (!incident.ok()) return EngineError(incident.status());
+  *response->mutable_incident() = *incident;
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status OperatorServiceImpl::AckIncident(grpc::ServerContext* context,
+                                              const v1::IncidentActionRequest* request,
+                                              v1::IncidentResponse* response) {
+  PANTAU_CALLER(who);
+  return Answer(engine_.Acknowledge(who, request->id(), request->note()), response);
+}
+
+grpc::Status OperatorServiceImpl::AddIncidentNote(grpc::ServerContext* context,
+                                                  const v1::IncidentActionRequest* request,
+                                                  v1::IncidentResponse* response) {
+  PANTAU_CALLER(who);
+  return Answer(engine_.AddNote(who, request->id(), request->note()), response);
+}
+
+grpc::Status OperatorServiceImpl::HandOffIncident(grpc::ServerContext* context,
+                                                  const v1::HandOffIncidentRequest* request,
+                                                  v1::IncidentResponse* response) {
+  PANTAU_CALLER(who);
+  return Answer(engine_.HandOff(who, *request), response);
+}
+
+grpc::Status OperatorServiceImpl::ResolveIncident(grpc::ServerContext* context,
+                                                  const v1::IncidentActionRequest* request,
+                                                  v1::IncidentResponse* response) {
+  PANTAU_CALLER(who);
+  return Answer(engine_.Resolve(who, request->id(), request->note()), response);
+}
+
+grpc::Status OperatorServiceImpl::AddMaintenance(grpc::ServerContext* context,
+                                                 const v1::AddMaintenanceRequest* request,
+                                                 v1::MaintenanceWindow* response) {
+  PANTAU_CALLER(who);
+  absl::StatusOr<v1::MaintenanceWindow> out = engine_.AddMaintenance(who, *request);
+  if (!out.ok()) return EngineError(out.status());
+  *response = std::move(*out);
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorServiceImpl::ListMaintenance(grpc::ServerContext* context,
+                                                  const v1::ListMaintenanceRequest* request,
+                                                  v1::ListMaintenanceResponse* response) {
+  PANTAU_CALLER(who);
+  absl::StatusOr<v1::ListMaintenanceResponse> out = engine_.ListMaintenance(who, *request);
+  if (!out.ok()) return EngineError(out.status());
+  *response = std::move(*out);
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorServiceImpl::EndMaintenance(grpc::ServerContext* context,
+                                                 const v1::EndMaintenanceRequest* request,
+                                                 v1::MaintenanceWindow* response) {
+  PANTAU_CALLER(who);
+  absl::StatusOr<v1::MaintenanceWindow> out = engine_.EndMaintenance(who, request->id());
+  if (!out.ok()) return EngineError(out.status());
+  *response = std::move(*out);
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorServiceImpl::ApplyOrg(grpc::ServerContext* context,
+                                           const v1::ApplyOrgRequest* request,
+                                           v1::ApplyOrgResponse* response) {
+  PANTAU_CALLER(who);
+  if (request->yaml().size() > (4 << 20)) {
+    return ToGrpcStatus(absl::InvalidArgumentError("the organisation file is larger than 4 MiB"));
+  }
+  absl::StatusOr<OrgSpec> org = ParseOrgSpec(
+      request->yaml(), request->source_name().empty() ? "org.yaml" : request->source_name());
+  if (!org.ok()) return ToGrpcStatus(org.status());
+  absl::StatusOr<v1::ApplyOrgResponse> out = engine_.ApplyOrg(who, *org, request->dry_run());
+  if (!out.ok()) return EngineError(out.status());
+  *response = std::move(*out);
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorServiceImpl::ListPeople(grpc::ServerContext* context,
+                                             const v1::ListPeopleRequest* request,
+                                             v1::ListPeopleResponse* response) {
+  PANTAU_CALLER(who);
+  absl::StatusOr<v1::ListPeopleResponse> out = engine_.ListPeople(who, request->court_id());
+  if (!out.ok()) return EngineError(out.status());
+  *response = std::move(*out);
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorServiceImpl::IssueToken(grpc::ServerContext* context,
+                                             const v1::IssueTokenRequest* request,
+                                             v1::IssueTokenResponse* response) {
+  PANTAU_CALLER(who);
+  absl::StatusOr<std::string> token = engine_.IssueToken(who, request->person_id());
+  if (!token.ok()) return EngineError(token.status());
+  response->set_token(*token);
+  return grpc::Status::OK;
+}
+
+#undef PANTAU_CALLER
 
 }  // namespace pantau::collector

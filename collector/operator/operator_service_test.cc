@@ -1,11 +1,13 @@
-// OperatorService.GetStatus over a real PostgreSQL, fed through AgentService.Push in-process:
-// what an agent sends is what pantauctl gets, and what Prometheus scrapes.
+// OperatorService over a real PostgreSQL, fed through AgentService.Push in-process and asked
+// over real gRPC on loopback with an operator token: what an agent sends is what pantauctl gets
+// (for the courts the caller may see), and what Prometheus scrapes.
 #include "collector/operator/operator_service.h"
 
+#include <chrono>
 #include <memory>
 #include <sstream>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 #include <prometheus/registry.h>
@@ -13,6 +15,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/ctl/ctl.h"
+#include "collector/incidents/catalog.h"
+#include "collector/incidents/incident_engine.h"
 #include "collector/ingest/agent_service.h"
 #include "collector/ingest/ingest_metrics.h"
 #include "collector/store/store.h"
@@ -21,6 +25,7 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/postgres_server.h"
 #include "tests/testing/postgres_test.h"
+#include "tests/testing/status_matchers.h"
 
 namespace pantau::collector {
 namespace {
@@ -28,30 +33,87 @@ namespace {
 using ::pantau::testing::FakeClock;
 using ::pantau::testing::PostgresServer;
 using ::testing::HasSubstr;
+using Stub = v1::OperatorService::Stub;
 
 class OperatorServiceTest : public ::pantau::testing::PostgresTest {
  protected:
   void SetUp() override {
     PostgresTest::SetUp();
     if (HasFatalFailure()) return;
-    auto store = Store::Create(conninfo_, 2);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
+    ASSERT_OK_AND_ASSIGN(store_, Store::Create(conninfo_, 2));
+    ASSERT_OK_AND_ASSIGN(IncidentCatalog catalog,
+                         LoadIncidentCatalog(PANTAU_SOURCE_DIR "/data/incidents/rules.yaml",
+                                             PANTAU_SOURCE_DIR "/data/incidents/runbooks.yaml"));
+    ASSERT_OK_AND_ASSIGN(engine_, IncidentEngine::Create(conninfo_, 2, std::move(catalog),
+                                                         EngineOptions{}, clock_));
+    ASSERT_OK_AND_ASSIGN(admin_token_, engine_->BootstrapAdmin("admin", "Admin Pantau"));
     metrics_ = std::make_unique<IngestMetrics>(registry_);
     agents_ = std::make_unique<AgentServiceImpl>(*store_, *metrics_, IngestLimits{});
-    operators_ = std::make_unique<OperatorServiceImpl>(*store_, clock_);
+    operators_ = std::make_unique<OperatorServiceImpl>(*store_, *engine_, clock_);
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(operators_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    stub_ = v1::OperatorService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
   }
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown();
+  }
+
   grpc::Status Push(const v1::PushRequest& request) {
     v1::PushResponse response;
     return agents_->Push(nullptr, &request, &response);
   }
 
+  // One OperatorService call over gRPC with `token` ("" = no authorization metadata).
+  template <typename Request, typename Response>
+  grpc::Status CallAs(const std::string& token,
+                      grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                      const Request& request, Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    if (!token.empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    response->Clear();
+    return (stub_.get()->*method)(&context, request, response);
+  }
+  // The same as the bootstrapped admin (every court).
+  template <typename Request, typename Response>
+  grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                    const Request& request, Response* response) {
+    return CallAs(admin_token_, method, request, response);
+  }
+
+  // Applies an organisation file as the admin; the call's status.
+  grpc::Status ApplyOrg(const std::string& yaml, const std::string& source_name = "org.yaml") {
+    v1::ApplyOrgRequest request;
+    request.set_yaml(yaml);
+    request.set_source_name(source_name);
+    v1::ApplyOrgResponse response;
+    return Call(&Stub::ApplyOrg, request, &response);
+  }
+  // A fresh token for `person`, issued by the admin over gRPC.
+  std::string TokenOf(const std::string& person) {
+    v1::IssueTokenRequest request;
+    request.set_person_id(person);
+    v1::IssueTokenResponse response;
+    const grpc::Status status = Call(&Stub::IssueToken, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.token();
+  }
+
   FakeClock clock_;
   prometheus::Registry registry_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<IncidentEngine> engine_;
+  std::string admin_token_;
   std::unique_ptr<IngestMetrics> metrics_;
   std::unique_ptr<AgentServiceImpl> agents_;
   std::unique_ptr<OperatorServiceImpl> operators_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::unique_ptr<Stub> stub_;
 };
 
 constexpr int64_t kT0 = 1767225600000;  // FakeClock's start, 2026-01-01
@@ -103,7 +165,7 @@ TEST_F(OperatorServiceTest, GetStatusReportsCertificateContentAgeAndOpenFindings
   ASSERT_TRUE(Push(CheckedBatch()).ok());
   v1::GetStatusRequest request;
   v1::GetStatusResponse response;
-  ASSERT_TRUE(operators_->GetStatus(nullptr, &request, &response).ok());
+  ASSERT_TRUE(Call(&Stub::GetStatus, request, &response).ok());
   ASSERT_EQ(response.sites_size(), 1);
   const v1::SiteStatus& s = response.sites(0);
   EXPECT_TRUE(s.tls_checked());
@@ -139,7 +201,7 @@ TEST_F(OperatorServiceTest, AnInvalidFindingIsRefusedNamingEventAndField) {
   EXPECT_THAT(status.error_message(), HasSubstr("event 1: check.findings[0].kind"));
   v1::GetStatusRequest request;
   v1::GetStatusResponse response;
-  ASSERT_TRUE(operators_->GetStatus(nullptr, &request, &response).ok());
+  ASSERT_TRUE(Call(&Stub::GetStatus, request, &response).ok());
   EXPECT_EQ(response.sites_size(), 0);
 }
 
@@ -216,7 +278,7 @@ TEST_F(OperatorServiceTest, LogAlertsVisitorStatsAndBansReachOperatorsAndMetrics
 
   v1::ListLogAlertsRequest list;
   v1::ListLogAlertsResponse alerts;
-  ASSERT_TRUE(operators_->ListLogAlerts(nullptr, &list, &alerts).ok());
+  ASSERT_TRUE(Call(&Stub::ListLogAlerts, list, &alerts).ok());
   ASSERT_EQ(alerts.alerts_size(), 3);  // A, S2, S3
   EXPECT_FALSE(alerts.truncated());
   EXPECT_EQ(alerts.now_unix_ms(), kT0);
@@ -228,20 +290,20 @@ TEST_F(OperatorServiceTest, LogAlertsVisitorStatsAndBansReachOperatorsAndMetrics
   EXPECT_EQ(a.court_id(), "PN-X");
   list.set_open_only(true);
   alerts.Clear();
-  ASSERT_TRUE(operators_->ListLogAlerts(nullptr, &list, &alerts).ok());
+  ASSERT_TRUE(Call(&Stub::ListLogAlerts, list, &alerts).ok());
   ASSERT_EQ(alerts.alerts_size(), 1);
   EXPECT_EQ(alerts.alerts(0).alert().alert_id(), "S2");
   list.set_open_only(false);
   list.set_limit(2);
   alerts.Clear();
-  ASSERT_TRUE(operators_->ListLogAlerts(nullptr, &list, &alerts).ok());
+  ASSERT_TRUE(Call(&Stub::ListLogAlerts, list, &alerts).ok());
   EXPECT_EQ(alerts.alerts_size(), 2);
   EXPECT_TRUE(alerts.truncated());
 
   v1::GetVisitorStatsRequest ask;
   ask.set_site("www");
   v1::GetVisitorStatsResponse stats;
-  ASSERT_TRUE(operators_->GetVisitorStats(nullptr, &ask, &stats).ok());
+  ASSERT_TRUE(Call(&Stub::GetVisitorStats, ask, &stats).ok());
   ASSERT_EQ(stats.minutes_size(), 1);
   EXPECT_EQ(stats.minutes(0).minute_unix_s(), kT0 / 1000 - 60);
   EXPECT_EQ(stats.minutes(0).requests(), 30);  // (10 + 5) twice, the retry not counted
@@ -253,12 +315,12 @@ TEST_F(OperatorServiceTest, LogAlertsVisitorStatsAndBansReachOperatorsAndMetrics
   EXPECT_EQ(stats.from_unix_s(), kT0 / 1000 - 59 * 60);
   ask.set_minutes(1440);
   stats.Clear();
-  ASSERT_TRUE(operators_->GetVisitorStats(nullptr, &ask, &stats).ok());
+  ASSERT_TRUE(Call(&Stub::GetVisitorStats, ask, &stats).ok());
   EXPECT_EQ(stats.totals().requests(), 2030);
 
   v1::GetStatusRequest status_request;
   v1::GetStatusResponse status;
-  ASSERT_TRUE(operators_->GetStatus(nullptr, &status_request, &status).ok());
+  ASSERT_TRUE(Call(&Stub::GetStatus, status_request, &status).ok());
   ASSERT_EQ(status.sites_size(), 1);
   EXPECT_EQ(status.sites(0).open_log_alerts(), 1);
   EXPECT_EQ(status.sites(0).requests_last_hour(), 30);
@@ -286,31 +348,31 @@ TEST_F(OperatorServiceTest, LogwatchQueriesEnforceTheirLimits) {
   v1::ListLogAlertsRequest list;
   v1::ListLogAlertsResponse alerts;
   list.set_limit(1001);
-  grpc::Status status = operators_->ListLogAlerts(nullptr, &list, &alerts);
+  grpc::Status status = Call(&Stub::ListLogAlerts, list, &alerts);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("limit 1001 is not 1..1000"));
   list.set_limit(1000);  // the largest allowed (the store is asked for one more)
-  EXPECT_TRUE(operators_->ListLogAlerts(nullptr, &list, &alerts).ok());
+  EXPECT_TRUE(Call(&Stub::ListLogAlerts, list, &alerts).ok());
   list.set_limit(0);
   list.set_site(std::string(129, 's'));
-  EXPECT_EQ(operators_->ListLogAlerts(nullptr, &list, &alerts).error_code(),
+  EXPECT_EQ(Call(&Stub::ListLogAlerts, list, &alerts).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
   v1::GetVisitorStatsRequest ask;
   v1::GetVisitorStatsResponse stats;
-  status = operators_->GetVisitorStats(nullptr, &ask, &stats);
+  status = Call(&Stub::GetVisitorStats, ask, &stats);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("site must be"));
   ask.set_site("www");
   ask.set_minutes(1441);
-  status = operators_->GetVisitorStats(nullptr, &ask, &stats);
+  status = Call(&Stub::GetVisitorStats, ask, &stats);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("minutes 1441 is not 1..1440"));
   ask.set_minutes(-1);
-  EXPECT_EQ(operators_->GetVisitorStats(nullptr, &ask, &stats).error_code(),
+  EXPECT_EQ(Call(&Stub::GetVisitorStats, ask, &stats).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   ask.set_minutes(0);
-  EXPECT_TRUE(operators_->GetVisitorStats(nullptr, &ask, &stats).ok());
+  EXPECT_TRUE(Call(&Stub::GetVisitorStats, ask, &stats).ok());
   EXPECT_EQ(stats.minutes_size(), 0);
 }
 
@@ -323,7 +385,7 @@ TEST_F(OperatorServiceTest, AnInvalidLogwatchEventRefusesTheWholeBatch) {
               HasSubstr("event 3: visitor_stats.minute_unix_s 1767225601 is not the start"));
   v1::ListLogAlertsRequest list;
   v1::ListLogAlertsResponse alerts;
-  ASSERT_TRUE(operators_->ListLogAlerts(nullptr, &list, &alerts).ok());
+  ASSERT_TRUE(Call(&Stub::ListLogAlerts, list, &alerts).ok());
   EXPECT_EQ(alerts.alerts_size(), 0);  // nothing of the batch was stored
   const std::string metrics = prometheus::TextSerializer().Serialize(registry_.Collect());
   EXPECT_THAT(metrics, HasSubstr("pantau_collector_push_requests_total{result=\"invalid\"} 1"));
@@ -333,18 +395,14 @@ TEST_F(OperatorServiceTest, AnInvalidLogwatchEventRefusesTheWholeBatch) {
 // pantauctl alerts / visitors against this service over gRPC, on a real database.
 TEST_F(OperatorServiceTest, PantauctlShowsAlertsAndVisitorsFromTheDatabase) {
   ASSERT_TRUE(Push(LogwatchBatch(2)).ok());
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(operators_.get());
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
+  ctl::CtlEnvironment env;  // hermetic: no $HOME token file, no process environment
+  env.token = admin_token_;
   auto run = [&](std::vector<std::string> command, std::string* out_text) {
-    std::vector<std::string> args = {"--collector", absl::StrCat("127.0.0.1:", port),
+    std::vector<std::string> args = {"--collector", absl::StrCat("127.0.0.1:", port_),
                                      "--insecure"};
     args.insert(args.end(), command.begin(), command.end());
     std::ostringstream out, err;
-    const int code = ctl::RunCtl(args, out, err);
+    const int code = ctl::RunCtl(args, env, out, err);
     *out_text = out.str() + err.str();
     return code;
   };
@@ -366,7 +424,195 @@ TEST_F(OperatorServiceTest, PantauctlShowsAlertsAndVisitorsFromTheDatabase) {
   EXPECT_THAT(text, HasSubstr("\"totals\":{\"minute_unix_s\":1767139260,\"requests\":1015,"));
   EXPECT_EQ(run({"visitors", "--site", "www", "--court", std::string(65, 'c')}, &text), 1);
   EXPECT_THAT(text, HasSubstr("court_id is longer than 64 bytes"));
-  server->Shutdown();
+
+  // Without a token pantauctl refuses before calling (usage error); with a stranger's token
+  // the collector refuses.
+  env.token.clear();
+  EXPECT_EQ(run({"alerts"}, &text), 2);
+  EXPECT_THAT(text, HasSubstr("no operator token"));
+  env.token = "not-a-token-anyone-was-given";
+  EXPECT_EQ(run({"alerts"}, &text), 1);
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("not-a-token-anyone-was-given")));
+}
+
+// --- authentication and court scoping --------------------------------------------------------
+
+TEST_F(OperatorServiceTest, CallsWithoutAValidTokenAreUnauthenticated) {
+  ASSERT_TRUE(Push(CheckedBatch()).ok());
+  v1::GetStatusRequest request;
+  v1::GetStatusResponse response;
+  grpc::Status status = CallAs("", &Stub::GetStatus, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+  EXPECT_EQ(response.sites_size(), 0);
+  status = CallAs("not-a-token-anyone-was-given", &Stub::GetStatus, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+
+  // Another scheme than Bearer carries no token.
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", absl::StrCat("Basic ", admin_token_));
+  status = stub_->GetStatus(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+
+  // Every kind of call is guarded, reads and writes alike.
+  v1::ListLogAlertsResponse alerts;
+  EXPECT_EQ(CallAs("", &Stub::ListLogAlerts, v1::ListLogAlertsRequest(), &alerts).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::GetVisitorStatsRequest ask;
+  ask.set_site("www");
+  v1::GetVisitorStatsResponse stats;
+  EXPECT_EQ(CallAs("", &Stub::GetVisitorStats, ask, &stats).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::WhoAmIResponse me;
+  EXPECT_EQ(CallAs("", &Stub::WhoAmI, v1::WhoAmIRequest(), &me).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::ApplyOrgRequest org;
+  org.set_yaml("courts: []\n");
+  v1::ApplyOrgResponse applied;
+  EXPECT_EQ(CallAs("", &Stub::ApplyOrg, org, &applied).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::IssueTokenRequest issue;
+  issue.set_person_id("admin");
+  v1::IssueTokenResponse issued;
+  EXPECT_EQ(CallAs("", &Stub::IssueToken, issue, &issued).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(issued.token().empty());
+
+  // The bootstrapped admin's token works.
+  status = Call(&Stub::WhoAmI, v1::WhoAmIRequest(), &me);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(me.person_id(), "admin");
+  EXPECT_EQ(me.role(), "admin");
+  EXPECT_THAT(me.courts(), ::testing::ElementsAre("*"));
+}
+
+// Two courts whose agents both call their site "www" (site ids are per court; the file lists
+// no sites, which is allowed: they are known from the agents).
+constexpr char kTwoCourts[] = R"(courts:
+  - {code: PN-A, name: Pengadilan Negeri A, type: PN}
+  - {code: PN-B, name: Pengadilan Negeri B, type: PN}
+people:
+  - {id: staf-a, name: Staf A, role: staf, courts: [PN-A], email: staf@pn-a.go.id}
+  - {id: staf-b, name: Staf B, role: staf, courts: [PN-B], email: staf@pn-b.go.id}
+)";
+
+// The same batches as CheckedBatch/LogwatchBatch, from an agent of `court`.
+v1::PushRequest FromCourt(v1::PushRequest batch, const std::string& court) {
+  batch.set_agent_id(absl::StrCat("agent-", court));
+  batch.set_court_id(court);
+  return batch;
+}
+
+TEST_F(OperatorServiceTest, AStafSeesOnlyTheirOwnCourt) {
+  {
+    const grpc::Status applied = ApplyOrg(kTwoCourts);
+    ASSERT_TRUE(applied.ok()) << applied.error_message();
+  }
+  for (const std::string court : {"PN-A", "PN-B"}) {
+    ASSERT_TRUE(Push(FromCourt(CheckedBatch(), court)).ok());
+    ASSERT_TRUE(Push(FromCourt(LogwatchBatch(2), court)).ok());
+  }
+  const std::string staf = TokenOf("staf-a");
+  ASSERT_FALSE(staf.empty());
+
+  v1::WhoAmIResponse me;
+  ASSERT_TRUE(CallAs(staf, &Stub::WhoAmI, v1::WhoAmIRequest(), &me).ok());
+  EXPECT_EQ(me.person_id(), "staf-a");
+  EXPECT_EQ(me.role(), "staf");
+  EXPECT_THAT(me.visible_courts(), ::testing::ElementsAre("PN-A"));
+
+  // GetStatus: only court A's site, with or without asking for court A; court B is refused.
+  v1::GetStatusRequest request;
+  v1::GetStatusResponse response;
+  grpc::Status status = CallAs(staf, &Stub::GetStatus, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.sites_size(), 1);
+  EXPECT_EQ(response.sites(0).court_id(), "PN-A");
+  request.set_court_id("PN-A");
+  ASSERT_TRUE(CallAs(staf, &Stub::GetStatus, request, &response).ok());
+  EXPECT_EQ(response.sites_size(), 1);
+  request.set_court_id("PN-B");
+  status = CallAs(staf, &Stub::GetStatus, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("PN-B"));
+  EXPECT_EQ(response.sites_size(), 0);
+  // The admin sees both.
+  request.clear_court_id();
+  ASSERT_TRUE(Call(&Stub::GetStatus, request, &response).ok());
+  EXPECT_EQ(response.sites_size(), 2);
+
+  // ListLogAlerts: court A's alerts only; court B refused.
+  v1::ListLogAlertsRequest list;
+  v1::ListLogAlertsResponse alerts;
+  ASSERT_TRUE(CallAs(staf, &Stub::ListLogAlerts, list, &alerts).ok());
+  ASSERT_EQ(alerts.alerts_size(), 2);  // A and S2 of court A
+  for (const v1::StoredLogAlert& a : alerts.alerts()) EXPECT_EQ(a.court_id(), "PN-A");
+  list.set_court_id("PN-B");
+  status = CallAs(staf, &Stub::ListLogAlerts, list, &alerts);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_EQ(alerts.alerts_size(), 0);
+
+  // GetVisitorStats without court_id: a person of one court gets that court's numbers, where
+  // the admin gets the site id summed over every court.
+  v1::GetVisitorStatsRequest ask;
+  ask.set_site("www");
+  v1::GetVisitorStatsResponse stats;
+  status = CallAs(staf, &Stub::GetVisitorStats, ask, &stats);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(stats.totals().requests(), 15);
+  ASSERT_TRUE(Call(&Stub::GetVisitorStats, ask, &stats).ok());
+  EXPECT_EQ(stats.totals().requests(), 30);
+  ask.set_court_id("PN-B");
+  status = CallAs(staf, &Stub::GetVisitorStats, ask, &stats);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+
+  // Admin-only calls are refused to a staf.
+  v1::IssueTokenRequest issue;
+  issue.set_person_id("staf-b");
+  v1::IssueTokenResponse issued;
+  status = CallAs(staf, &Stub::IssueToken, issue, &issued);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_TRUE(issued.token().empty());
+  v1::ApplyOrgRequest org;
+  org.set_yaml(kTwoCourts);
+  v1::ApplyOrgResponse applied;
+  status = CallAs(staf, &Stub::ApplyOrg, org, &applied);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+
+  // A new token replaces the old one.
+  const std::string again = TokenOf("staf-a");
+  EXPECT_NE(again, staf);
+  EXPECT_EQ(CallAs(staf, &Stub::WhoAmI, v1::WhoAmIRequest(), &me).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(CallAs(again, &Stub::WhoAmI, v1::WhoAmIRequest(), &me).ok());
+}
+
+TEST_F(OperatorServiceTest, ABrokenOrganisationFileIsRefusedNamingTheLine) {
+  // An unknown key on line 5.
+  grpc::Status status = ApplyOrg(
+      "courts:\n"
+      "  - code: PN-A\n"
+      "    name: Pengadilan Negeri A\n"
+      "    type: PN\n"
+      "    typo: x\n",
+      "region.yaml");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("region.yaml:5"));
+  EXPECT_THAT(status.error_message(), HasSubstr("typo"));
+  // Not YAML at all: a flow sequence opened on line 3 and never closed, reported where the
+  // parser gives up (line 4, the end of the file).
+  status = ApplyOrg("courts:\n  - code: PN-A\n    sites: [{id: www}\n", "region.yaml");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("region.yaml:4:"));
+  // Nothing was applied: nobody was added.
+  v1::ListPeopleRequest people_request;
+  v1::ListPeopleResponse people;
+  ASSERT_TRUE(Call(&Stub::ListPeople, people_request, &people).ok());
+  EXPECT_EQ(people.people_size(), 1);  // the admin only
+  // A valid file goes through.
+  status = ApplyOrg(kTwoCourts, "region.yaml");
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(Call(&Stub::ListPeople, people_request, &people).ok());
+  EXPECT_EQ(people.people_size(), 3);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include <grpcpp/grpcpp.h>
 #include <pqxx/pqxx>
@@ -12,6 +13,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "agent/probes/http_engine.h"
+#include "collector/ctl/ctl.h"
+#include "collector/incidents/incident_engine.h"
 
 namespace pantau::testing {
 
@@ -69,11 +72,17 @@ collector::CollectorConfig PipelineTest::CollectorConfigFor(int port) const {
   c.database = database_;
   c.insecure = true;
   c.shutdown_grace = absl::Seconds(5);
+  c.data_dir = PANTAU_SOURCE_DIR "/data";
   return c;
 }
 
 std::unique_ptr<collector::CollectorApp> PipelineTest::StartCollector(int port) {
-  auto app = collector::CollectorApp::Create(CollectorConfigFor(port), clock_);
+  return StartCollector(CollectorConfigFor(port), clock_);
+}
+
+std::unique_ptr<collector::CollectorApp> PipelineTest::StartCollector(
+    const collector::CollectorConfig& config, const Clock& clock) {
+  auto app = collector::CollectorApp::Create(config, clock);
   EXPECT_TRUE(app.ok()) << app.status();
   if (!app.ok()) return nullptr;
   absl::Status started = (*app)->Start();
@@ -108,6 +117,44 @@ agent::AgentConfig PipelineTest::AgentConfigFor(int collector_port, absl::Durati
   return c;
 }
 
+std::string PipelineTest::AdminTokenFile(collector::CollectorApp& app) {
+  absl::StatusOr<std::string> token = app.engine().BootstrapAdmin("admin", "Admin Pantau");
+  EXPECT_TRUE(token.ok()) << token.status();
+  return WriteTokenFile("admin.token", token.ok() ? *token : "");
+}
+
+std::string PipelineTest::WriteTokenFile(const std::string& name, const std::string& token) const {
+  const std::string path = absl::StrCat(state_dir_, "/", name);
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << token << "\n";
+    EXPECT_TRUE(out.good()) << path;
+  }
+  std::error_code ec;
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+      std::filesystem::perm_options::replace, ec);
+  EXPECT_FALSE(ec) << path << ": " << ec.message();
+  return path;
+}
+
+int PipelineTest::Pantauctl(const std::vector<std::string>& args, std::string* out,
+                            std::string* err) {
+  std::ostringstream out_stream, err_stream;
+  const int code = ctl::RunCtl(args, ctl::CtlEnvironment{}, out_stream, err_stream);
+  if (out != nullptr) *out = out_stream.str();
+  if (err != nullptr) *err = err_stream.str();
+  return code;
+}
+
+std::vector<std::string> PipelineTest::CtlArgs(int port, const std::string& token_file,
+                                               const std::vector<std::string>& command) {
+  std::vector<std::string> args = {"--collector", absl::StrCat("127.0.0.1:", port), "--insecure",
+                                   "--token-file", token_file};
+  args.insert(args.end(), command.begin(), command.end());
+  return args;
+}
+
 std::unique_ptr<v1::AgentService::Stub> PipelineTest::AgentStub(int port) const {
   return v1::AgentService::NewStub(
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
@@ -121,6 +168,17 @@ int64_t PipelineTest::QueryInt(const std::string& sql) const {
   } catch (const std::exception& e) {
     ADD_FAILURE() << sql << ": " << e.what();
     return -1;
+  }
+}
+
+std::string PipelineTest::QueryText(const std::string& sql) const {
+  try {
+    pqxx::connection conn(database_);
+    pqxx::work txn(conn);
+    return txn.exec1(sql)[0].as<std::string>();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << sql << ": " << e.what();
+    return "";
   }
 }
 

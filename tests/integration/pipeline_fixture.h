@@ -1,6 +1,7 @@
 // Shared set-up of the integration tests: a real PostgreSQL (one server per test binary, one
 // database per test), a real nginx serving a small court page, and helpers to start the
-// collector and the agent in-process on loopback.
+// collector and the agent in-process on loopback and to run pantauctl in-process with an
+// operator token.
 #ifndef PANTAU_TESTS_INTEGRATION_PIPELINE_FIXTURE_H_
 #define PANTAU_TESTS_INTEGRATION_PIPELINE_FIXTURE_H_
 
@@ -31,6 +32,10 @@ class PipelineTest : public ::testing::Test {
   // A collector on 127.0.0.1:`port` (0 = any free port), plaintext, on this test's database.
   collector::CollectorConfig CollectorConfigFor(int port = 0) const;
   std::unique_ptr<collector::CollectorApp> StartCollector(int port = 0);
+  // A collector with `config` whose "now" is `clock` (which must outlive it), started; nullptr
+  // (and a test failure) when it cannot start.
+  std::unique_ptr<collector::CollectorApp> StartCollector(const collector::CollectorConfig& config,
+                                                          const Clock& clock);
   // An agent probing nginx's index page every `interval`, delivering to `collector_port`.
   agent::AgentConfig AgentConfigFor(int collector_port, absl::Duration interval,
                                     const std::string& agent_id = "test-agent") const;
@@ -38,6 +43,8 @@ class PipelineTest : public ::testing::Test {
 
   // Single-value query on this test's database (throws nothing; fails the test on error).
   int64_t QueryInt(const std::string& sql) const;
+  // The same for a text value ("" and a test failure on error or NULL).
+  std::string QueryText(const std::string& sql) const;
   // Every agent_event_id of `agent_id` stored (probe results and heartbeats), sorted.
   std::vector<int64_t> StoredEventIds(const std::string& agent_id) const;
   // Asserts that the stored events of `agent_id` are exactly 1..N, each once: nothing lost,
@@ -45,6 +52,21 @@ class PipelineTest : public ::testing::Test {
   int64_t ExpectExactlyOnce(const std::string& agent_id) const;
   // Requests from this test's agent in nginx's access log (each test probes its own URL).
   int64_t ProbeRequestsInAccessLog() const;
+
+  // Bootstraps the admin "admin" (every court) in the collector's database and writes its
+  // operator token to a file (mode 0600) in this test's state dir. Returns the file's path.
+  std::string AdminTokenFile(collector::CollectorApp& app);
+  // Writes `token` to the file `name` in this test's state dir (mode 0600). Returns its path.
+  std::string WriteTokenFile(const std::string& name, const std::string& token) const;
+  // Runs pantauctl in-process with `args` (everything after the program name, so the caller
+  // gives --collector, --insecure or --ca-file, and --token-file) and nothing from this
+  // process's environment ($PANTAU_TOKEN*, ~/.config/pantau/token). Returns the exit code;
+  // `out` and `err` (either may be null) receive what it printed.
+  static int Pantauctl(const std::vector<std::string>& args, std::string* out,
+                       std::string* err = nullptr);
+  // "--collector 127.0.0.1:PORT --insecure --token-file FILE" followed by `command`.
+  static std::vector<std::string> CtlArgs(int port, const std::string& token_file,
+                                          const std::vector<std::string>& command);
 
   static std::string TestToken();
   static PostgresServer* pg_;

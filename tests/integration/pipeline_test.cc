@@ -7,10 +7,8 @@
 
 #include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "agent/spool/spool_store.h"
-#include "collector/ctl/ctl.h"
 #include "common/url.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -58,15 +56,28 @@ TEST_F(PipelineTest, ProbeResultArrivesInPostgresWithItsTimings) {
             0);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM probe_results WHERE tls_us <> 0"), 0);  // plain http
 
-  // pantauctl sees the site up, with a fresh probe.
-  std::ostringstream out, err;
-  int code = ctl::RunCtl({"--collector", absl::StrCat("127.0.0.1:", collector->grpc_port()),
-                          "--insecure", "status", "--json"},
-                         out, err);
-  EXPECT_EQ(code, 0) << err.str();
-  EXPECT_THAT(out.str(), HasSubstr("\"site\":\"pn-test-www\""));
-  EXPECT_THAT(out.str(), HasSubstr("\"up\":true"));
-  EXPECT_THAT(out.str(), HasSubstr("\"last_probe_age_seconds\":"));
+  // pantauctl (with the bootstrapped admin's token) sees the site up, with a fresh probe.
+  const std::string token_file = AdminTokenFile(*collector);
+  std::string out, err;
+  int code = Pantauctl(CtlArgs(collector->grpc_port(), token_file, {"status", "--json"}), &out,
+                       &err);
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_THAT(out, HasSubstr("\"site\":\"pn-test-www\""));
+  EXPECT_THAT(out, HasSubstr("\"up\":true"));
+  EXPECT_THAT(out, HasSubstr("\"last_probe_age_seconds\":"));
+
+  // Without a token pantauctl stops before calling; with a token nobody was given the
+  // collector refuses it.
+  code = Pantauctl({"--collector", absl::StrCat("127.0.0.1:", collector->grpc_port()),
+                    "--insecure", "status"},
+                   &out, &err);
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(err, HasSubstr("no operator token"));
+  code = Pantauctl(CtlArgs(collector->grpc_port(), WriteTokenFile("stranger.token", "not-issued"),
+                           {"status"}),
+                   &out, &err);
+  EXPECT_EQ(code, 1);
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("pn-test-www")));
 }
 
 std::string HttpGet(const std::string& url) {
@@ -382,12 +393,12 @@ TEST_F(PipelineTest, ContentFindingsReachPostgresAndPantauctl) {
   EXPECT_GE(QueryInt("SELECT count(*) FROM check_reports WHERE site = 'pn-test-www'"), 1);
 
   // pantauctl shows the open finding and exits 1 (a critical finding is open).
-  std::ostringstream out, err;
-  int code = ctl::RunCtl({"--collector", absl::StrCat("127.0.0.1:", collector->grpc_port()),
-                          "--insecure", "status", "--json"},
-                         out, err);
-  EXPECT_EQ(code, 1) << err.str();
-  EXPECT_THAT(out.str(), HasSubstr("\"kind\":\"gambling_spam\""));
+  std::string out, err;
+  int code = Pantauctl(
+      CtlArgs(collector->grpc_port(), AdminTokenFile(*collector), {"status", "--json"}), &out,
+      &err);
+  EXPECT_EQ(code, 1) << err;
+  EXPECT_THAT(out, HasSubstr("\"kind\":\"gambling_spam\""));
 }
 
 }  // namespace
@@ -490,19 +501,20 @@ TEST_F(PipelineTest, LogAlertsAndVisitorStatisticsReachPostgresAndPantauctl) {
                      site),
             3);
 
-  std::ostringstream out, err;
-  const std::string address = absl::StrCat("127.0.0.1:", collector->grpc_port());
-  EXPECT_EQ(ctl::RunCtl({"--collector", address, "--insecure", "alerts", "--json"}, out, err), 1)
-      << err.str();  // a critical alert is open
-  EXPECT_THAT(out.str(), HasSubstr("sql_injection"));
-  EXPECT_THAT(out.str(), HasSubstr("45.83.64.1"));
-  out.str("");
-  EXPECT_EQ(ctl::RunCtl({"--collector", address, "--insecure", "visitors", "--site",
-                         "pn-test-www"},
-                        out, err),
+  std::string out, err;
+  const std::string token_file = AdminTokenFile(*collector);
+  EXPECT_EQ(Pantauctl(CtlArgs(collector->grpc_port(), token_file, {"alerts", "--json"}), &out,
+                      &err),
+            1)
+      << err;  // a critical alert is open
+  EXPECT_THAT(out, HasSubstr("sql_injection"));
+  EXPECT_THAT(out, HasSubstr("45.83.64.1"));
+  EXPECT_EQ(Pantauctl(CtlArgs(collector->grpc_port(), token_file,
+                              {"visitors", "--site", "pn-test-www"}),
+                      &out, &err),
             0)
-      << err.str();
-  EXPECT_THAT(out.str(), HasSubstr("/berita"));
+      << err;
+  EXPECT_THAT(out, HasSubstr("/berita"));
 }
 
 }  // namespace

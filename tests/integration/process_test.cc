@@ -5,8 +5,10 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -17,10 +19,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "collector/ctl/ctl.h"
 #include "common/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "pantau/v1/operator_service.grpc.pb.h"
 #include "tests/integration/pipeline_fixture.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/ports.h"
@@ -142,7 +144,8 @@ TEST_F(ProcessTest, CollectorFinishesInFlightWorkAndExitsCleanlyOnSigterm) {
   const int port = *free_port;
   const std::string config = state_dir_ + "/collector.yaml";
   WriteText(config, absl::StrCat("listen: 127.0.0.1:", port, "\nmetrics_listen: ''\ndatabase: \"",
-                                 database_, "\"\ninsecure: true\nshutdown_grace_seconds: 30\n"));
+                                 database_, "\"\ninsecure: true\nshutdown_grace_seconds: 30\ndata_dir: ",
+                                 PANTAU_SOURCE_DIR, "/data\n"));
   const std::string log = state_dir_ + "/collector.log";
   auto collector = Subprocess::Spawn({kBinDir + "/pantau-collector", "--config", config}, LogTo(log));
   ASSERT_TRUE(collector.ok()) << collector.status();
@@ -193,6 +196,90 @@ TEST_F(ProcessTest, CollectorFinishesInFlightWorkAndExitsCleanlyOnSigterm) {
   EXPECT_TRUE(FileContains(log, "collector stopped"));
   EXPECT_EQ(QueryInt("SELECT count(*) FROM agent_heartbeats WHERE agent_id = 'sigterm-agent'"), 2);
   EXPECT_EQ(QueryInt("SELECT last_seq FROM agents WHERE agent_id = 'sigterm-agent'"), 2);
+}
+
+// The operator's first steps with the real binaries: `pantau-collector bootstrap-admin` writes
+// an admin token (mode 0600) into a file, and the pantauctl binary reads it from --token-file
+// or $PANTAU_TOKEN_FILE; without one it stops with a usage error.
+TEST_F(ProcessTest, BootstrapAdminWritesATokenThatPantauctlUses) {
+  absl::StatusOr<int> free_port = PickFreePort();
+  ASSERT_TRUE(free_port.ok()) << free_port.status();
+  const std::string address = absl::StrCat("127.0.0.1:", *free_port);
+  const std::string config = state_dir_ + "/collector.yaml";
+  WriteText(config, absl::StrCat("listen: ", address, "\nmetrics_listen: ''\ndatabase: \"",
+                                 database_, "\"\ninsecure: true\ndata_dir: ", PANTAU_SOURCE_DIR,
+                                 "/data\n"));
+  auto collector = Subprocess::Spawn({kBinDir + "/pantau-collector", "--config", config},
+                                     LogTo(state_dir_ + "/collector.log"));
+  ASSERT_TRUE(collector.ok()) << collector.status();
+
+  const std::string token_file = state_dir_ + "/admin.token";
+  auto bootstrap = RunCommand({kBinDir + "/pantau-collector", "bootstrap-admin", "--config", config,
+                               "--person", "admin", "--name", "Admin Pantau", "--token-file",
+                               token_file});
+  ASSERT_TRUE(bootstrap.ok()) << bootstrap.status();
+  ASSERT_EQ(bootstrap->exit_code, 0) << bootstrap->output;
+  struct stat st;
+  ASSERT_EQ(stat(token_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  std::string token;
+  {
+    std::ifstream in(token_file);
+    std::getline(in, token);
+  }
+  ASSERT_FALSE(token.empty());
+  EXPECT_THAT(bootstrap->output, ::testing::Not(HasSubstr(token)));
+
+  // Ready: the collector answers an authenticated call (it may still be starting).
+  {
+    auto stub = v1::OperatorService::NewStub(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.set_wait_for_ready(true);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    context.AddMetadata("authorization", "Bearer " + token);
+    v1::WhoAmIResponse me;
+    grpc::Status status = stub->WhoAmI(&context, v1::WhoAmIRequest(), &me);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(me.person_id(), "admin");
+  }
+
+  const std::string pantauctl = kBinDir + "/pantauctl";
+  auto whoami = RunCommand({pantauctl, "--collector", address, "--insecure", "--token-file",
+                            token_file, "whoami", "--json"});
+  ASSERT_TRUE(whoami.ok()) << whoami.status();
+  EXPECT_EQ(whoami->exit_code, 0) << whoami->output;
+  EXPECT_THAT(whoami->output, HasSubstr("\"admin\""));
+  EXPECT_THAT(whoami->output, ::testing::Not(HasSubstr(token)));
+
+  SpawnOptions from_env;
+  from_env.extra_env = {"PANTAU_TOKEN_FILE=" + token_file};
+  auto status = RunCommand({pantauctl, "--collector", address, "--insecure", "status"}, from_env);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->exit_code, 0) << status->output;
+
+  // No token anywhere (HOME points at an empty dir): a usage error, nothing is called.
+  SpawnOptions no_token;
+  no_token.extra_env = {"HOME=" + state_dir_, "PANTAU_TOKEN_FILE=", "PANTAU_TOKEN="};
+  auto refused = RunCommand({pantauctl, "--collector", address, "--insecure", "status"}, no_token);
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(refused->exit_code, 2) << refused->output;
+  EXPECT_THAT(refused->output, HasSubstr("no operator token"));
+
+  // A second bootstrap re-keys the admin: the old token stops working.
+  auto again = RunCommand({kBinDir + "/pantau-collector", "bootstrap-admin", "--config", config,
+                           "--person", "admin", "--token-file", state_dir_ + "/admin2.token"});
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(again->exit_code, 0) << again->output;
+  auto stale = RunCommand({pantauctl, "--collector", address, "--insecure", "--token-file",
+                           token_file, "whoami"});
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_EQ(stale->exit_code, 1) << stale->output;
+
+  ASSERT_TRUE((*collector)->Signal(SIGTERM).ok());
+  auto code = (*collector)->Wait(absl::Seconds(60));
+  ASSERT_TRUE(code.ok()) << "collector did not stop on SIGTERM";
+  EXPECT_EQ(*code, 0);
 }
 
 TEST_F(ProcessTest, ConfigErrorsNameTheKeyAndExitNonZero) {
@@ -246,19 +333,26 @@ TEST_F(ProcessTest, TlsChannelsWorkAndPlaintextClientsAreRefused) {
   ASSERT_TRUE(Eventually([&] { return QueryInt("SELECT count(*) FROM probe_results") >= 1; }));
   (*agent)->Shutdown();
 
-  std::ostringstream out, err;
-  EXPECT_EQ(ctl::RunCtl({"--collector", address, "--ca-file", dir + "/ca.pem", "status"}, out, err),
+  const std::string token_file = AdminTokenFile(**app);
+  std::string out, err;
+  EXPECT_EQ(Pantauctl({"--collector", address, "--ca-file", dir + "/ca.pem", "--token-file",
+                       token_file, "status"},
+                      &out, &err),
             0)
-      << err.str();
-  EXPECT_THAT(out.str(), HasSubstr("pn-test-www"));
+      << err;
+  EXPECT_THAT(out, HasSubstr("pn-test-www"));
 
-  std::ostringstream out2, err2;
-  EXPECT_EQ(ctl::RunCtl({"--collector", address, "--insecure", "--timeout", "3", "status"}, out2,
-                        err2),
+  EXPECT_EQ(Pantauctl({"--collector", address, "--insecure", "--timeout", "3", "--token-file",
+                       token_file, "status"},
+                      &out, &err),
             1);
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("pn-test-www")));
   // A client that does not trust the CA is refused too.
-  std::ostringstream out3, err3;
-  EXPECT_EQ(ctl::RunCtl({"--collector", address, "--timeout", "3", "status"}, out3, err3), 1);
+  EXPECT_EQ(Pantauctl({"--collector", address, "--timeout", "3", "--token-file", token_file,
+                       "status"},
+                      &out, &err),
+            1);
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("pn-test-www")));
   (*app)->Shutdown();
 }
 

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/incidents/catalog.h"
 #include "collector/incidents/incident_engine.h"
+#include "collector/incidents/org_spec.h"
 #include "collector/incidents/outbox_worker.h"
 #include "collector/ingest/agent_service.h"
 #include "collector/notify/notifier.h"
@@ -52,16 +53,6 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   PANTAU_ASSIGN_OR_RETURN(pair.private_key, ReadFile(config.tls_key_file));
   options.pem_key_cert_pairs.push_back(std::move(pair));
   return grpc::SslServerCredentials(options);
-}
-
-bool IsValidPersonId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // Creates or truncates `path` with mode 0600 and writes `content`.
@@ -173,6 +164,7 @@ absl::Status CollectorApp::Start() {
 }
 
 void CollectorApp::Shutdown() {
+  const bool was_serving = server_ != nullptr;
   if (server_ != nullptr) {
     PANTAU_LOG(INFO) << "collector shutting down: finishing calls in flight";
     grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
@@ -184,9 +176,10 @@ void CollectorApp::Shutdown() {
     server_->Wait();
     server_.reset();
   }
+  // The engine's evaluations and the pages in flight finish; what is left waits in PostgreSQL.
   if (engine_ != nullptr) engine_->Stop();
   if (outbox_ != nullptr) outbox_->Stop();
-  if (exposer_ != nullptr || server_ == nullptr) PANTAU_LOG(INFO) << "collector stopped";
+  if (was_serving) PANTAU_LOG(INFO) << "collector stopped";
   exposer_.reset();
 }
 
@@ -207,7 +200,7 @@ int BootstrapAdmin(const std::string& config_path, const std::string& person_id,
     PANTAU_LOG(ERROR) << config.status().message();
     return 1;
   }
-  if (!IsValidPersonId(person_id)) {
+  if (!IsPersonId(person_id)) {
     PANTAU_LOG(ERROR) << "person id must be 1..64 of a-z, 0-9, '.', '_' or '-'";
     return 2;
   }

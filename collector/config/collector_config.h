@@ -53,7 +53,8 @@ struct CollectorConfig {
   // libpq connection string (database), e.g. "host=/run/postgresql dbname=pantau". Required.
   // Keep passwords out of it: use ~/.pgpass or PGPASSFILE.
   std::string database;
-  // Most PostgreSQL connections held open (database_pool_size). Default 8.
+  // Most PostgreSQL connections held open for ingest and operator reads (database_pool_size).
+  // Default 8. The incident engine and the outbox worker hold up to 4 more.
   int database_pool_size = 8;
   // PEM files for TLS (tls.cert_file, tls.key_file). Both or neither.
   std::string tls_cert_file;

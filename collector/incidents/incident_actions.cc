@@ -2,12 +2,11 @@
 // maintenance windows, the organisation).
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include <openssl/rand.h>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -27,8 +26,6 @@ using incidents_sql::ReadIncident;
 using incidents_sql::RunTxn;
 using incidents_sql::ToProto;
 using incidents_sql::UpdateIncident;
-
-#define TS(n) "to_timestamp($" #n "::bigint / 1000000.0)"
 
 namespace {
 
@@ -71,6 +68,28 @@ absl::Status LoadScope(pqxx::work& txn, Principal& p, absl::Time now) {
   return absl::OkStatus();
 }
 
+// The active person whose `column` (a constant: token_hash or telegram_user_id) is `value`,
+// with their scope; nullopt when there is none.
+absl::StatusOr<std::optional<Principal>> FindPrincipal(PgPool& pool, const char* column,
+                                                       const std::string& value, absl::Time now) {
+  std::optional<Principal> found;
+  absl::Status status = RunTxn(pool, "finding an operator", [&](pqxx::work& txn) {
+    pqxx::result r = txn.exec_params(
+        absl::StrCat("SELECT person_id, name, role, array_to_string(courts, ',') FROM people "
+                     "WHERE ", column, " = $1 AND $1 <> '' AND active ORDER BY person_id LIMIT 1"),
+        value);
+    if (r.empty()) return absl::OkStatus();
+    Principal& p = found.emplace();
+    p.person_id = r[0][0].as<std::string>();
+    p.name = r[0][1].as<std::string>();
+    p.role = r[0][2].as<std::string>();
+    p.courts = absl::StrSplit(r[0][3].as<std::string>(), ',', absl::SkipEmpty());
+    return LoadScope(txn, p, now);
+  });
+  if (!status.ok()) return status;
+  return found;
+}
+
 absl::StatusOr<IncidentRow> LockIncident(pqxx::work& txn, const Principal& who, int64_t id) {
   pqxx::result r = txn.exec_params(std::string("SELECT ") + incidents_sql::kIncidentColumns +
                                        " FROM incidents WHERE incident_id = $1 FOR UPDATE",
@@ -101,25 +120,11 @@ absl::StatusOr<Principal> IncidentEngine::Authenticate(const std::string& token)
     return absl::UnauthenticatedError(
         "no operator token: pass --token-file or set PANTAU_TOKEN_FILE");
   }
-  Principal p;
-  bool found = false;
-  const absl::Time now = clock_.Now();
-  absl::Status status = RunTxn(*pool_, "authenticating", [&](pqxx::work& txn) {
-    pqxx::result r = txn.exec_params(
-        "SELECT person_id, name, role, array_to_string(courts, ',') FROM people "
-        "WHERE token_hash = $1 AND active",
-        HashToken(token));
-    if (r.empty()) return absl::OkStatus();
-    found = true;
-    p.person_id = r[0][0].as<std::string>();
-    p.name = r[0][1].as<std::string>();
-    p.role = r[0][2].as<std::string>();
-    p.courts = absl::StrSplit(r[0][3].as<std::string>(), ',', absl::SkipEmpty());
-    return LoadScope(txn, p, now);
-  });
-  if (!status.ok()) return status;
-  if (!found) return absl::UnauthenticatedError("unknown or revoked operator token");
-  return p;
+  absl::StatusOr<std::optional<Principal>> p =
+      FindPrincipal(*pool_, "token_hash", HashToken(token), clock_.Now());
+  if (!p.ok()) return p.status();
+  if (!p->has_value()) return absl::UnauthenticatedError("unknown or revoked operator token");
+  return std::move(**p);
 }
 
 absl::StatusOr<v1::ListIncidentsResponse> IncidentEngine::ListIncidents(
@@ -283,29 +288,14 @@ absl::StatusOr<v1::Incident> IncidentEngine::Acknowledge(const Principal& who, i
 
 absl::StatusOr<v1::Incident> IncidentEngine::AcknowledgeFromTelegram(int64_t telegram_user_id,
                                                                      int64_t id) {
-  Principal who;
-  bool found = false;
-  const absl::Time now_scope = clock_.Now();
-  absl::Status looked = RunTxn(*pool_, "finding Telegram user", [&](pqxx::work& txn) {
-    pqxx::result r = txn.exec_params(
-        "SELECT person_id, name, role, array_to_string(courts, ',') FROM people "
-        "WHERE telegram_user_id = $1 AND telegram_user_id <> '' AND active ORDER BY person_id "
-        "LIMIT 1",
-        absl::StrCat(telegram_user_id));
-    if (r.empty()) return absl::OkStatus();
-    found = true;
-    who.person_id = r[0][0].as<std::string>();
-    who.name = r[0][1].as<std::string>();
-    who.role = r[0][2].as<std::string>();
-    who.courts = absl::StrSplit(r[0][3].as<std::string>(), ',', absl::SkipEmpty());
-    return LoadScope(txn, who, now_scope);
-  });
-  if (!looked.ok()) return looked;
-  if (!found) {
+  absl::StatusOr<std::optional<Principal>> who =
+      FindPrincipal(*pool_, "telegram_user_id", absl::StrCat(telegram_user_id), clock_.Now());
+  if (!who.ok()) return who.status();
+  if (!who->has_value()) {
     return absl::PermissionDeniedError(
         absl::StrCat("Telegram user ", telegram_user_id, " is not a known person"));
   }
-  return Acknowledge(who, id, "melalui tombol Telegram");
+  return Acknowledge(**who, id, "melalui tombol Telegram");
 }
 
 absl::StatusOr<v1::Incident> IncidentEngine::AddNote(const Principal& who, int64_t id,
@@ -442,7 +432,7 @@ absl::StatusOr<v1::MaintenanceWindow> IncidentEngine::AddMaintenance(
   absl::Status status = RunTxn(*pool_, "adding maintenance", [&](pqxx::work& txn) {
     pqxx::result r = txn.exec_params(
         std::string("INSERT INTO maintenance_windows (court_id, site, starts_at, ends_at, reason, "
-                    "created_by) VALUES ($1, $2, " TS(3) ", " TS(4) ", $5, $6) RETURNING ") +
+                    "created_by) VALUES ($1, $2, " PANTAU_PG_TIME(3) ", " PANTAU_PG_TIME(4) ", $5, $6) RETURNING ") +
             kWindowColumns,
         request.court_id(), request.site(), absl::ToUnixMicros(starts), absl::ToUnixMicros(ends),
         request.reason(), who.person_id);
@@ -469,7 +459,7 @@ absl::StatusOr<v1::ListMaintenanceResponse> IncidentEngine::ListMaintenance(
     for (const pqxx::row& r : txn.exec_params(
              std::string("SELECT ") + kWindowColumns +
                  " FROM maintenance_windows WHERE ($1 OR court_id = ANY (string_to_array($2, ','))) "
-                 "AND ($3 = '' OR court_id = $3) AND ($4 OR ends_at > " TS(5) ") "
+                 "AND ($3 = '' OR court_id = $3) AND ($4 OR ends_at > " PANTAU_PG_TIME(5) ") "
                  "ORDER BY starts_at DESC LIMIT 1000",
              who.all_courts, CourtsText(courts), request.court_id(), request.all(),
              absl::ToUnixMicros(now))) {
@@ -495,12 +485,12 @@ absl::StatusOr<v1::MaintenanceWindow> IncidentEngine::EndMaintenance(const Princ
     }
     pqxx::result updated = txn.exec_params(
         std::string("UPDATE maintenance_windows SET ends_at = greatest(starts_at + interval '1 second', "
-                    "least(ends_at, " TS(2) ")) WHERE window_id = $1 RETURNING ") +
+                    "least(ends_at, " PANTAU_PG_TIME(2) ")) WHERE window_id = $1 RETURNING ") +
             kWindowColumns,
         id, absl::ToUnixMicros(now));
     out = ReadWindow(updated[0]);
     // Paused escalations of the court's (or site's) incidents resume at once.
-    txn.exec_params("UPDATE incidents SET next_action_at = " TS(3) " WHERE court_id = $1 AND "
+    txn.exec_params("UPDATE incidents SET next_action_at = " PANTAU_PG_TIME(3) " WHERE court_id = $1 AND "
                     "($2 = '' OR site = $2) AND state <> 'resolved' AND next_action_at IS NOT NULL",
                     out.court_id(), out.site(), absl::ToUnixMicros(now));
     return absl::OkStatus();

@@ -22,8 +22,6 @@ using incidents_sql::ReadIncident;
 using incidents_sql::RunTxn;
 using incidents_sql::UpdateIncident;
 
-#define TS(n) "to_timestamp($" #n "::bigint / 1000000.0)"
-
 std::string HashToken(const std::string& token) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -234,13 +232,12 @@ void IncidentEngine::OnBatchStored(const v1::PushRequest& request) {
     if (e.has_log_alert()) site = &e.log_alert().site();
     if (site != nullptr) queued_.emplace(request.court_id(), *site);
   }
-  queued_agents_.insert(request.agent_id());
 }
 
 bool IncidentEngine::WaitIdle(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return queued_.empty() && queued_agents_.empty() && evaluating_ == 0;
+    return queued_.empty() && evaluating_ == 0;
   };
   return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
 }
@@ -248,17 +245,14 @@ bool IncidentEngine::WaitIdle(absl::Duration timeout) {
 void IncidentEngine::EvaluationLoop() {
   for (;;) {
     std::set<std::pair<std::string, std::string>> sites;
-    bool agents = false;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !queued_.empty() || !queued_agents_.empty();
+        return stopping_ || !queued_.empty();
       };
       mu_.Await(absl::Condition(&ready));
-      if (queued_.empty() && queued_agents_.empty()) return;  // stopping, nothing left
+      if (queued_.empty()) return;  // stopping, nothing left
       sites.swap(queued_);
-      agents = !queued_agents_.empty();
-      queued_agents_.clear();
       ++evaluating_;
     }
     for (const auto& [court, site] : sites) {
@@ -266,10 +260,6 @@ void IncidentEngine::EvaluationLoop() {
       if (!status.ok()) {
         PANTAU_LOG(WARNING) << "evaluating incidents of site " << site << ": " << status.message();
       }
-    }
-    if (agents) {
-      absl::Status status = EvaluateAgents();
-      if (!status.ok()) PANTAU_LOG(WARNING) << "agent silence check: " << status.message();
     }
     absl::MutexLock lock(&mu_);
     --evaluating_;
@@ -370,7 +360,7 @@ struct Reconciler {
       pqxx::result recent = txn.exec_params(
           std::string("SELECT ") + incidents_sql::kIncidentColumns +
               " FROM incidents WHERE court_id = $1 AND site = $2 AND kind = $3 AND "
-              "state = 'resolved' AND resolved_at > " TS(4) " ORDER BY resolved_at DESC LIMIT 1 "
+              "state = 'resolved' AND resolved_at > " PANTAU_PG_TIME(4) " ORDER BY resolved_at DESC LIMIT 1 "
               "FOR UPDATE",
           court, site, rule.kind, absl::ToUnixMicros(now - options.flap_window));
       if (!recent.empty()) {
@@ -399,7 +389,7 @@ struct Reconciler {
       } else {
         pqxx::result inserted = txn.exec_params(
             "INSERT INTO incidents (court_id, site, kind, severity, state, detail, level, "
-            "opened_at, last_signal_at) VALUES ($1, $2, $3, $4, 'open', $5, $6, " TS(7) ", " TS(7)
+            "opened_at, last_signal_at) VALUES ($1, $2, $3, $4, 'open', $5, $6, " PANTAU_PG_TIME(7) ", " PANTAU_PG_TIME(7)
             ") ON CONFLICT (court_id, site, kind) WHERE state <> 'resolved' DO NOTHING "
             "RETURNING incident_id",
             court, site, rule.kind, static_cast<int>(c.severity), c.detail, c.level,
@@ -574,7 +564,7 @@ absl::StatusOr<int> IncidentEngine::Sweep() {
     absl::Status status = RunTxn(*pool_, "escalation sweep", [&](pqxx::work& txn) {
       pqxx::result rows = txn.exec_params(
           std::string("SELECT ") + incidents_sql::kIncidentColumns +
-              " FROM incidents WHERE next_action_at <= " TS(1) " ORDER BY next_action_at "
+              " FROM incidents WHERE next_action_at <= " PANTAU_PG_TIME(1) " ORDER BY next_action_at "
               "LIMIT $2 FOR UPDATE SKIP LOCKED",
           absl::ToUnixMicros(now), options_.sweep_batch);
       claimed = static_cast<int>(rows.size());

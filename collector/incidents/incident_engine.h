@@ -19,7 +19,6 @@
 #ifndef PANTAU_COLLECTOR_INCIDENTS_INCIDENT_ENGINE_H_
 #define PANTAU_COLLECTOR_INCIDENTS_INCIDENT_ENGINE_H_
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <set>
@@ -93,8 +92,8 @@ class IncidentEngine {
   // Finishes queued evaluations, stops the loops. Idempotent.
   void Stop();
 
-  // Queues the evaluation of the batch's sites (and the agent's silence incident). Never blocks
-  // on the database.
+  // Queues the evaluation of the batch's sites. Never blocks on the database. (Agent silence,
+  // including an agent coming back, is checked by every sweep.)
   void OnBatchStored(const v1::PushRequest& request);
   // Waits until queued evaluations are done (tests, benchmarks); true when idle.
   bool WaitIdle(absl::Duration timeout);
@@ -155,7 +154,6 @@ class IncidentEngine {
 
   absl::Mutex mu_;
   std::set<std::pair<std::string, std::string>> queued_ ABSL_GUARDED_BY(mu_);
-  std::set<std::string> queued_agents_ ABSL_GUARDED_BY(mu_);
   int evaluating_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread evaluator_;

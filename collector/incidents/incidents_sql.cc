@@ -78,19 +78,15 @@ IncidentRow ReadIncident(const pqxx::row& r) {
   return row;
 }
 
-namespace {
-#define TS(n) "to_timestamp($" #n "::bigint / 1000000.0)"
-}  // namespace
-
 void UpdateIncident(pqxx::work& txn, const IncidentRow& row) {
   txn.exec_params(
       "UPDATE incidents SET severity = $2, state = $3, detail = $4, level = $5, "
-      "opened_at = " TS(6) ", last_signal_at = " TS(7) ", acknowledged_at = " TS(8) ", "
-      "acknowledged_by = $9, resolved_at = " TS(10) ", resolved_by = $11, resolution = $12, "
-      "vendor = $13, vendor_ticket = $14, vendor_contact = $15, vendor_sla_at = " TS(16) ", "
+      "opened_at = " PANTAU_PG_TIME(6) ", last_signal_at = " PANTAU_PG_TIME(7) ", acknowledged_at = " PANTAU_PG_TIME(8) ", "
+      "acknowledged_by = $9, resolved_at = " PANTAU_PG_TIME(10) ", resolved_by = $11, resolution = $12, "
+      "vendor = $13, vendor_ticket = $14, vendor_contact = $15, vendor_sla_at = " PANTAU_PG_TIME(16) ", "
       "vendor_ticket_open = $17, flap_count = $18, escalation_step = $19, reminders_sent = $20, "
-      "situations_sent = $21, next_reminder_at = " TS(22) ", next_situation_at = " TS(23) ", "
-      "next_action_at = " TS(24) " WHERE incident_id = $1",
+      "situations_sent = $21, next_reminder_at = " PANTAU_PG_TIME(22) ", next_situation_at = " PANTAU_PG_TIME(23) ", "
+      "next_action_at = " PANTAU_PG_TIME(24) " WHERE incident_id = $1",
       row.id, static_cast<int>(row.severity), row.state, row.detail, row.level, ToUs(row.opened_at),
       ToUs(row.last_signal_at), ToUs(row.acknowledged_at), row.acknowledged_by,
       ToUs(row.resolved_at), row.resolved_by, row.resolution, row.vendor, row.vendor_ticket,
@@ -102,7 +98,7 @@ void UpdateIncident(pqxx::work& txn, const IncidentRow& row) {
 void InsertEvent(pqxx::work& txn, const IncidentRow& row, absl::Time at, const std::string& actor,
                  const std::string& action, const std::string& note) {
   txn.exec_params("INSERT INTO incident_events (incident_id, court_id, at, actor, action, note) "
-                  "VALUES ($1, $2, " TS(3) ", $4, $5, $6)",
+                  "VALUES ($1, $2, " PANTAU_PG_TIME(3) ", $4, $5, $6)",
                   row.id, row.court_id, ToUs(at), actor, action, note);
 }
 
@@ -200,7 +196,7 @@ std::optional<absl::Time> OrgCache::MaintenanceUntil(const std::string& court_id
     maintenance_.clear();
     for (const pqxx::row& r : txn_.exec_params(
              "SELECT court_id, site, (extract(epoch from max(ends_at)) * 1000000)::bigint "
-             "FROM maintenance_windows WHERE starts_at <= " TS(1) " AND ends_at > " TS(1)
+             "FROM maintenance_windows WHERE starts_at <= " PANTAU_PG_TIME(1) " AND ends_at > " PANTAU_PG_TIME(1)
              " GROUP BY court_id, site",
              absl::ToUnixMicros(now))) {
       maintenance_[{r[0].as<std::string>(), r[1].as<std::string>()}] =
@@ -288,7 +284,7 @@ int EnqueuePages(pqxx::work& txn, OrgCache& org, const PageContext& ctx, const I
       pqxx::result r = txn.exec_params(
           "INSERT INTO outbox (court_id, incident_id, person_id, channel, address, message_kind, "
           "idempotency_key, subject, body, payload, next_attempt_at, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, " TS(11) ", " TS(11) ") "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, " PANTAU_PG_TIME(11) ", " PANTAU_PG_TIME(11) ") "
           "ON CONFLICT (idempotency_key) DO NOTHING RETURNING outbox_id",
           row.court_id, row.id, person, channel, address,
           std::string(MessageKindName(page.kind)), key, m.subject, m.text,
@@ -317,8 +313,7 @@ int EnqueuePages(pqxx::work& txn, OrgCache& org, const PageContext& ctx, const I
       }
     }
     for (const std::string& hook : *ctx.webhooks) {
-      Page webhook_page = page;
-      insert("", "webhook", hook, Key(row, webhook_page, absl::StrCat("webhook-", hook), "webhook"));
+      insert("", "webhook", hook, Key(row, page, absl::StrCat("webhook-", hook), "webhook"));
     }
   }
   return written;

@@ -20,6 +20,10 @@
 #include "collector/store/pg_pool.h"
 #include "pantau/v1/operator_service.pb.h"
 
+// SQL for "timestamptz from the bigint parameter $n holding Unix microseconds", e.g.
+// "WHERE next_action_at <= " PANTAU_PG_TIME(1). Times go to PostgreSQL as microseconds.
+#define PANTAU_PG_TIME(n) "to_timestamp($" #n "::bigint / 1000000.0)"
+
 namespace pantau::collector::incidents_sql {
 
 // Microseconds since the epoch, and back; InfinitePast/Future map to NULL (nullopt).

@@ -426,6 +426,8 @@ int TimeZoneOffsetHours(absl::string_view zone) {
   return z == nullptr ? 0 : z->offset_hours;
 }
 
+bool IsPersonId(absl::string_view id) { return ValidPersonId(id); }
+
 bool IsRole(absl::string_view role) {
   return std::find(std::begin(kRoles), std::end(kRoles), role) != std::end(kRoles);
 }

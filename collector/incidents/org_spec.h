@@ -31,6 +31,8 @@ int TimeZoneOffsetHours(absl::string_view zone);
 
 // Roles: staf, kasubbag, sekretaris, admin.
 bool IsRole(absl::string_view role);
+// A person id: 1..64 of [a-z0-9._-].
+bool IsPersonId(absl::string_view id);
 
 struct SiteSpec {
   std::string id;    // site id as agents report it, [A-Za-z0-9._-]{1,128}

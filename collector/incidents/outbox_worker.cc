@@ -18,13 +18,10 @@ namespace pantau::collector {
 
 using incidents_sql::RunTxn;
 
-#define TS(n) "to_timestamp($" #n "::bigint / 1000000.0)"
-
 namespace {
 
 struct Claimed {
   int64_t id = 0;
-  int64_t incident_id = 0;
   std::string court_id;
   Notification n;
   int attempts = 0;
@@ -96,16 +93,15 @@ absl::StatusOr<int> OutboxWorker::DeliverDue() {
   std::vector<Claimed> claimed;
   absl::Status status = RunTxn(pool, "claiming notifications", [&](pqxx::work& txn) {
     for (const pqxx::row& r : txn.exec_params(
-             "UPDATE outbox SET lease_until = " TS(2) ", attempts = attempts + 1 "
+             "UPDATE outbox SET lease_until = " PANTAU_PG_TIME(2) ", attempts = attempts + 1 "
              "WHERE outbox_id IN (SELECT outbox_id FROM outbox WHERE state = 'pending' AND "
-             "next_attempt_at <= " TS(1) " AND (lease_until IS NULL OR lease_until <= " TS(1) ") "
+             "next_attempt_at <= " PANTAU_PG_TIME(1) " AND (lease_until IS NULL OR lease_until <= " PANTAU_PG_TIME(1) ") "
              "ORDER BY next_attempt_at, outbox_id LIMIT $3 FOR UPDATE SKIP LOCKED) "
              "RETURNING outbox_id, incident_id, court_id, channel, address, idempotency_key, "
              "subject, body, payload, attempts",
              absl::ToUnixMicros(now), absl::ToUnixMicros(now + options_.lease), options_.batch)) {
       Claimed c;
       c.id = r[0].as<int64_t>();
-      c.incident_id = r[1].as<int64_t>();
       c.court_id = r[2].as<std::string>();
       c.n.channel = r[3].as<std::string>();
       c.n.address = r[4].as<std::string>();
@@ -113,7 +109,7 @@ absl::StatusOr<int> OutboxWorker::DeliverDue() {
       c.n.subject = r[6].as<std::string>();
       c.n.text = r[7].as<std::string>();
       c.n.json = r[8].as<std::string>();
-      c.n.incident_id = c.incident_id;
+      c.n.incident_id = r[1].as<int64_t>();
       c.attempts = r[9].as<int>();
       claimed.push_back(std::move(c));
     }
@@ -132,25 +128,25 @@ absl::StatusOr<int> OutboxWorker::DeliverDue() {
     if (sent.ok()) {
       outcome = "sent";
       recorded = RunTxn(pool, "recording a sent notification", [&](pqxx::work& txn) {
-        txn.exec_params("UPDATE outbox SET state = 'sent', sent_at = " TS(2) ", lease_until = NULL, "
+        txn.exec_params("UPDATE outbox SET state = 'sent', sent_at = " PANTAU_PG_TIME(2) ", lease_until = NULL, "
                         "last_error = '' WHERE outbox_id = $1",
                         c.id, absl::ToUnixMicros(done));
         return absl::OkStatus();
       });
-      PANTAU_LOG(INFO) << "notification " << c.id << " (incident " << c.incident_id << ", "
+      PANTAU_LOG(INFO) << "notification " << c.id << " (incident " << c.n.incident_id << ", "
                        << c.n.channel << ") sent";
     } else if (absl::IsUnavailable(sent) || absl::IsDeadlineExceeded(sent) ||
                absl::IsResourceExhausted(sent)) {
       outcome = "retry";
       const absl::Duration delay = RetryDelay(options_, c.attempts);
       recorded = RunTxn(pool, "scheduling a retry", [&](pqxx::work& txn) {
-        txn.exec_params("UPDATE outbox SET next_attempt_at = " TS(2) ", lease_until = NULL, "
+        txn.exec_params("UPDATE outbox SET next_attempt_at = " PANTAU_PG_TIME(2) ", lease_until = NULL, "
                         "last_error = $3 WHERE outbox_id = $1",
                         c.id, absl::ToUnixMicros(done + delay),
                         ClampUtf8(std::string(sent.message()), 1000));
         return absl::OkStatus();
       });
-      PANTAU_LOG(WARNING) << "notification " << c.id << " (incident " << c.incident_id << ", "
+      PANTAU_LOG(WARNING) << "notification " << c.id << " (incident " << c.n.incident_id << ", "
                           << c.n.channel << ") not sent, attempt " << c.attempts << ", retry in "
                           << absl::FormatDuration(absl::Trunc(delay, absl::Seconds(1))) << ": "
                           << sent.message();
@@ -162,12 +158,12 @@ absl::StatusOr<int> OutboxWorker::DeliverDue() {
                         "WHERE outbox_id = $1",
                         c.id, error);
         txn.exec_params("INSERT INTO incident_events (incident_id, court_id, at, actor, action, "
-                        "note) VALUES ($1, $2, " TS(3) ", 'pantau', 'notify_failed', $4)",
-                        c.incident_id, c.court_id, absl::ToUnixMicros(done),
+                        "note) VALUES ($1, $2, " PANTAU_PG_TIME(3) ", 'pantau', 'notify_failed', $4)",
+                        c.n.incident_id, c.court_id, absl::ToUnixMicros(done),
                         absl::StrCat("gagal mengirim lewat ", c.n.channel, ": ", error));
         return absl::OkStatus();
       });
-      PANTAU_LOG(ERROR) << "notification " << c.id << " (incident " << c.incident_id << ", "
+      PANTAU_LOG(ERROR) << "notification " << c.id << " (incident " << c.n.incident_id << ", "
                         << c.n.channel << ") refused for good: " << sent.message();
     }
     if (!recorded.ok()) {
@@ -198,12 +194,13 @@ void OutboxWorker::TelegramLoop() {
 absl::Status OutboxWorker::PollTelegram(absl::Duration timeout) {
   TelegramClient* telegram = notifiers_.telegram();
   if (telegram == nullptr) return absl::OkStatus();
-  struct Answer {
+  // A button press: acknowledge `incident` for `user` (0 = not an ack button), then answer.
+  struct Press {
     std::string callback_id;
-    std::string text;
+    int64_t user = 0;
+    int64_t incident = 0;
   };
-  std::vector<Answer> answers;
-  std::vector<std::pair<int64_t, int64_t>> acks;  // (telegram user, incident)
+  std::vector<Press> presses;
   bool polled = false;
   absl::Status status = RunTxn(engine_.pool(), "polling Telegram", [&](pqxx::work& txn) {
     pqxx::result r = txn.exec(
@@ -217,14 +214,12 @@ absl::Status OutboxWorker::PollTelegram(absl::Duration timeout) {
     for (const TelegramUpdate& u : *updates) {
       offset = std::max(offset, u.update_id + 1);
       if (!u.callback.has_value()) continue;
-      int64_t id = 0;
+      Press press{u.callback->id, u.callback->from_user_id, 0};
       if (!absl::StartsWith(u.callback->data, "ack:") ||
-          !absl::SimpleAtoi(absl::string_view(u.callback->data).substr(4), &id)) {
-        answers.push_back({u.callback->id, "Tombol tidak dikenal."});
-        continue;
+          !absl::SimpleAtoi(absl::string_view(u.callback->data).substr(4), &press.incident)) {
+        press.incident = 0;
       }
-      acks.emplace_back(u.callback->from_user_id, id);
-      answers.push_back({u.callback->id, ""});
+      presses.push_back(std::move(press));
     }
     txn.exec_params("UPDATE collector_state SET value = $1 WHERE key = 'telegram_offset'",
                     absl::StrCat(offset));
@@ -239,26 +234,27 @@ absl::Status OutboxWorker::PollTelegram(absl::Duration timeout) {
     return absl::OkStatus();
   }
   // The offset is committed before acting: a button press is handled at most once.
-  size_t next_ack = 0;
-  for (Answer& a : answers) {
-    if (a.text.empty() && next_ack < acks.size()) {
-      const auto [user, id] = acks[next_ack++];
-      absl::StatusOr<v1::Incident> acked = engine_.AcknowledgeFromTelegram(user, id);
+  for (const Press& press : presses) {
+    std::string text = "Tombol tidak dikenal.";
+    if (press.incident > 0) {
+      const int64_t id = press.incident;
+      absl::StatusOr<v1::Incident> acked = engine_.AcknowledgeFromTelegram(press.user, id);
       if (acked.ok()) {
-        a.text = absl::StrCat("Insiden ", id, " ditindaklanjuti. Terima kasih.");
-        PANTAU_LOG(INFO) << "incident " << id << " acknowledged through Telegram by user " << user;
+        text = absl::StrCat("Insiden ", id, " ditindaklanjuti. Terima kasih.");
+        PANTAU_LOG(INFO) << "incident " << id << " acknowledged through Telegram by user "
+                         << press.user;
       } else if (absl::IsPermissionDenied(acked.status()) || absl::IsNotFound(acked.status())) {
-        a.text = "Anda tidak berwenang menindaklanjuti insiden ini.";
-        PANTAU_LOG(WARNING) << "telegram ack of incident " << id << " by user " << user
+        text = "Anda tidak berwenang menindaklanjuti insiden ini.";
+        PANTAU_LOG(WARNING) << "telegram ack of incident " << id << " by user " << press.user
                             << " refused: " << acked.status().message();
       } else if (absl::IsFailedPrecondition(acked.status())) {
-        a.text = absl::StrCat("Insiden ", id, " sudah selesai.");
+        text = absl::StrCat("Insiden ", id, " sudah selesai.");
       } else {
-        a.text = "Gagal menyimpan, coba lagi.";
+        text = "Gagal menyimpan, coba lagi.";
         PANTAU_LOG(WARNING) << "telegram ack of incident " << id << ": " << acked.status().message();
       }
     }
-    absl::Status answered = telegram->AnswerCallback(a.callback_id, a.text);
+    absl::Status answered = telegram->AnswerCallback(press.callback_id, text);
     if (!answered.ok()) PANTAU_LOG(WARNING) << "telegram answerCallbackQuery: " << answered.message();
   }
   return absl::OkStatus();

@@ -19,13 +19,12 @@
 namespace pantau::collector {
 
 using incidents_sql::EnqueuePages;
-using incidents_sql::InsertEvent;
 using incidents_sql::OrgCache;
 using incidents_sql::PageContext;
+using incidents_sql::PendingWrites;
 using incidents_sql::ReadIncident;
 using incidents_sql::RunTxn;
 using incidents_sql::ToProto;
-using incidents_sql::UpdateIncident;
 
 namespace {
 
@@ -219,8 +218,9 @@ absl::StatusOr<v1::GetIncidentResponse> IncidentEngine::GetIncident(const Princi
 
 namespace {
 
-using ActionFn = std::function<absl::Status(pqxx::work& txn, IncidentRow& row, OrgCache& org,
-                                            std::vector<Page>& pages, absl::Time now)>;
+using ActionFn = std::function<absl::Status(PendingWrites& writes, IncidentRow& row,
+                                            OrgCache& org, std::vector<Page>& pages,
+                                            absl::Time now)>;
 
 // Locks the incident, lets `fn` change it, recomputes its timers, writes the pages and answers
 // the new state, all in one transaction. `written` gets the outbox rows written.
@@ -236,14 +236,16 @@ absl::StatusOr<v1::Incident> RunAction(PgPool& pool, const IncidentCatalog& cata
     if (!locked.ok()) return locked.status();
     IncidentRow& row = *locked;
     OrgCache org(txn);
+    PendingWrites writes;
     std::vector<Page> pages;
-    if (absl::Status s = fn(txn, row, org, pages, now); !s.ok()) return s;
+    if (absl::Status s = fn(writes, row, org, pages, now); !s.ok()) return s;
     EscalationResult r = Advance(row, org.Policy(row.court_id), now,
                                  org.MaintenanceUntil(row.court_id, row.site, now));
-    for (const TimelineEntry& e : r.events) InsertEvent(txn, row, now, "pantau", e.action, e.note);
+    for (const TimelineEntry& e : r.events) writes.Event(row, now, "pantau", e.action, e.note);
     pages.insert(pages.end(), r.pages.begin(), r.pages.end());
-    UpdateIncident(txn, row);
-    *written = EnqueuePages(txn, org, ctx, row, pages, now);
+    writes.Update(row);
+    EnqueuePages(writes, org, ctx, row, pages, now);
+    *written = writes.Flush(txn);
     out = ToProto(row, catalog, org, now);
     return absl::OkStatus();
   });
@@ -257,9 +259,9 @@ absl::StatusOr<v1::Incident> RunAction(PgPool& pool, const IncidentCatalog& cata
   int written = 0;                                                                          \
   absl::StatusOr<v1::Incident> result = RunAction(                                          \
       *pool_, catalog_, options_, clock_, who, id, what,                                    \
-      [&](pqxx::work& txn, IncidentRow& row, OrgCache& org, std::vector<Page>& pages,       \
+      [&](PendingWrites& writes, IncidentRow& row, OrgCache& org, std::vector<Page>& pages, \
           absl::Time now) -> absl::Status {                                                 \
-        (void)txn, (void)org, (void)pages, (void)now;                                       \
+        (void)writes, (void)org, (void)pages, (void)now;                                    \
         __VA_ARGS__                                                                         \
         return absl::OkStatus();                                                            \
       },                                                                                    \
@@ -279,9 +281,9 @@ absl::StatusOr<v1::Incident> IncidentEngine::Acknowledge(const Principal& who, i
       row.state = "acknowledged";
       row.acknowledged_at = now;
       row.acknowledged_by = who.person_id;
-      InsertEvent(txn, row, now, who.person_id, "acknowledged", note);
+      writes.Event(row, now, who.person_id, "acknowledged", note);
     } else if (!note.empty()) {
-      InsertEvent(txn, row, now, who.person_id, "note", note);
+      writes.Event(row, now, who.person_id, "note", note);
     }
   })
 }
@@ -302,7 +304,7 @@ absl::StatusOr<v1::Incident> IncidentEngine::AddNote(const Principal& who, int64
                                                      const std::string& note) {
   if (absl::Status s = MayAct(who); !s.ok()) return s;
   if (absl::Status s = CheckNote(note, true, "note"); !s.ok()) return s;
-  PANTAU_ACTION("adding a note", { InsertEvent(txn, row, now, who.person_id, "note", note); })
+  PANTAU_ACTION("adding a note", { writes.Event(row, now, who.person_id, "note", note); })
 }
 
 absl::StatusOr<v1::Incident> IncidentEngine::HandOff(const Principal& who,
@@ -328,7 +330,7 @@ absl::StatusOr<v1::Incident> IncidentEngine::HandOff(const Principal& who,
       }
       row.vendor_ticket_open = false;
       row.state = "acknowledged";
-      InsertEvent(txn, row, now, who.person_id, "ticket_closed",
+      writes.Event(row, now, who.person_id, "ticket_closed",
                   absl::StrCat("tiket ", row.vendor_ticket, " (", row.vendor, ") ditutup",
                                request.note().empty() ? "" : ": ", request.note()));
     } else {
@@ -343,7 +345,7 @@ absl::StatusOr<v1::Incident> IncidentEngine::HandOff(const Principal& who,
       row.vendor_sla_at = request.sla_unix_ms() > 0 ? absl::FromUnixMillis(request.sla_unix_ms())
                                                     : absl::InfinitePast();
       row.vendor_ticket_open = true;
-      InsertEvent(txn, row, now, who.person_id, "handed_off",
+      writes.Event(row, now, who.person_id, "handed_off",
                   absl::StrCat("pihak ketiga: ", row.vendor, ", tiket: ", row.vendor_ticket,
                                ", kontak: ", row.vendor_contact,
                                request.sla_unix_ms() > 0
@@ -374,7 +376,7 @@ absl::StatusOr<v1::Incident> IncidentEngine::Resolve(const Principal& who, int64
     row.resolved_at = now;
     row.resolved_by = who.person_id;
     row.resolution = note;
-    InsertEvent(txn, row, now, who.person_id, "resolved", note);
+    writes.Event(row, now, who.person_id, "resolved", note);
     if (row.escalation_step > 0) {
       Page page;
       page.kind = MessageKind::kResolved;

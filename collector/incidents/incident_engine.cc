@@ -15,12 +15,11 @@
 namespace pantau::collector {
 
 using incidents_sql::EnqueuePages;
-using incidents_sql::InsertEvent;
 using incidents_sql::OrgCache;
 using incidents_sql::PageContext;
+using incidents_sql::PendingWrites;
 using incidents_sql::ReadIncident;
 using incidents_sql::RunTxn;
-using incidents_sql::UpdateIncident;
 
 std::string HashToken(const std::string& token) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -288,15 +287,15 @@ void IncidentEngine::SweepLoop() {
 
 namespace {
 
-// Applies one rule's condition to the open incident of its kind (or opens one). Returns the
-// outbox rows written.
+// Applies one rule's condition to the open incident of its kind (or opens one); the writes
+// are queued in `writes` for the caller to flush.
 struct Reconciler {
   pqxx::work& txn;
   OrgCache& org;
   const PageContext& ctx;
   const EngineOptions& options;
   absl::Time now;
-  int written = 0;
+  PendingWrites writes;
 
   void Apply(const IncidentRule& rule, const Condition& c, const std::string& court,
              const std::string& site, std::optional<IncidentRow> open) {
@@ -309,9 +308,9 @@ struct Reconciler {
       row.resolved_at = now;
       row.resolved_by = "pantau";
       row.resolution = absl::StrCat("Pulih dengan sendirinya: ", c.recovery);
-      InsertEvent(txn, row, now, "pantau", "resolved", row.resolution);
+      writes.Event(row, now, "pantau", "resolved", row.resolution);
       if (row.vendor_ticket_open) {
-        InsertEvent(txn, row, now, "pantau", "note",
+        writes.Event(row, now, "pantau", "note",
                     absl::StrCat("tiket pihak ketiga ", row.vendor_ticket, " (", row.vendor,
                                  ") masih terbuka: tutup tiketnya"));
       }
@@ -325,8 +324,8 @@ struct Reconciler {
         pages.push_back(std::move(page));
       }
       Advance(row, org.Policy(court), now, std::nullopt);  // clears the timers
-      UpdateIncident(txn, row);
-      written += EnqueuePages(txn, org, ctx, row, pages, now);
+      writes.Update(row);
+      EnqueuePages(writes, org, ctx, row, pages, now);
       return;
     }
 
@@ -344,7 +343,7 @@ struct Reconciler {
                          IncidentSeverityName(std::max(row.severity, c.severity)), ": ", c.detail);
         row.level = std::max(row.level, c.level);
         row.severity = std::max(row.severity, c.severity);
-        InsertEvent(txn, row, now, "pantau", "level_raised", note);
+        writes.Event(row, now, "pantau", "level_raised", note);
         if (row.escalation_step > 0) {
           Page page;
           page.kind = MessageKind::kLevelRaised;
@@ -378,7 +377,7 @@ struct Reconciler {
         row.resolved_by.clear();
         row.resolution.clear();
         row.escalation_step = row.reminders_sent = row.situations_sent = 0;
-        InsertEvent(txn, row, now, "pantau", "reopened",
+        writes.Event(row, now, "pantau", "reopened",
                     absl::StrCat("muncul lagi (ke-", row.flap_count, ", pertama dibuka ",
                                  absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", first_opened,
                                                   absl::UTCTimeZone()),
@@ -404,14 +403,14 @@ struct Reconciler {
         row.detail = c.detail;
         row.level = c.level;
         row.opened_at = row.last_signal_at = now;
-        InsertEvent(txn, row, now, "pantau", "opened", c.detail);
+        writes.Event(row, now, "pantau", "opened", c.detail);
       }
     }
     EscalationResult r = Advance(row, org.Policy(court), now, maintenance);
-    for (const TimelineEntry& e : r.events) InsertEvent(txn, row, now, "pantau", e.action, e.note);
+    for (const TimelineEntry& e : r.events) writes.Event(row, now, "pantau", e.action, e.note);
     pages.insert(pages.end(), r.pages.begin(), r.pages.end());
-    UpdateIncident(txn, row);
-    written += EnqueuePages(txn, org, ctx, row, pages, now);
+    writes.Update(row);
+    EnqueuePages(writes, org, ctx, row, pages, now);
   }
 };
 
@@ -467,14 +466,14 @@ absl::Status IncidentEngine::EvaluateSite(const std::string& court_id, const std
       open.emplace(row.kind, std::move(row));
     }
     OrgCache org(txn);
-    Reconciler rec{txn, org, ctx, options_, now};
+    Reconciler rec{txn, org, ctx, options_, now, {}};
     for (const IncidentRule& rule : catalog_.rules) {
       if (rule.source == SignalSource::kAgentSilent) continue;
       auto it = open.find(rule.kind);
       rec.Apply(rule, Evaluate(rule, s), court_id, site,
                 it == open.end() ? std::nullopt : std::optional<IncidentRow>(it->second));
     }
-    written = rec.written;
+    written = rec.writes.Flush(txn);
     return absl::OkStatus();
   });
   if (written > 0) WakeOutbox();
@@ -505,7 +504,7 @@ absl::Status IncidentEngine::EvaluateAgents() {
       open.emplace(std::make_pair(row.court_id, row.site), std::move(row));
     }
     OrgCache org(txn);
-    Reconciler rec{txn, org, ctx, options_, now};
+    Reconciler rec{txn, org, ctx, options_, now, {}};
     for (const pqxx::row& r : txn.exec(
              "SELECT agent_id, court_id, (extract(epoch from last_seen) * 1000000)::bigint "
              "FROM agents")) {
@@ -527,7 +526,7 @@ absl::Status IncidentEngine::EvaluateAgents() {
       rec.Apply(*rule, c, court, agent,
                 it == open.end() ? std::nullopt : std::optional<IncidentRow>(it->second));
     }
-    written = rec.written;
+    written = rec.writes.Flush(txn);
     return absl::OkStatus();
   });
   if (written > 0) WakeOutbox();
@@ -569,16 +568,21 @@ absl::StatusOr<int> IncidentEngine::Sweep() {
           absl::ToUnixMicros(now), options_.sweep_batch);
       claimed = static_cast<int>(rows.size());
       OrgCache org(txn);
+      std::set<std::string> courts;
+      for (const pqxx::row& r : rows) courts.insert(r[1].as<std::string>());
+      org.Preload({courts.begin(), courts.end()}, now);
+      PendingWrites writes;
       for (const pqxx::row& r : rows) {
         IncidentRow row = ReadIncident(r);
         EscalationResult result = Advance(row, org.Policy(row.court_id), now,
                                           org.MaintenanceUntil(row.court_id, row.site, now));
         for (const TimelineEntry& e : result.events) {
-          InsertEvent(txn, row, now, "pantau", e.action, e.note);
+          writes.Event(row, now, "pantau", e.action, e.note);
         }
-        UpdateIncident(txn, row);
-        written += EnqueuePages(txn, org, ctx, row, result.pages, now);
+        writes.Update(row);
+        EnqueuePages(writes, org, ctx, row, result.pages, now);
       }
+      written = writes.Flush(txn);
       return absl::OkStatus();
     });
     if (!status.ok()) return status;

@@ -1,12 +1,14 @@
 #include "collector/incidents/incidents_sql.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "collector/incidents/messages.h"
+#include "collector/store/statements.h"
 #include "common/log.h"
 
 namespace pantau::collector::incidents_sql {
@@ -78,42 +80,159 @@ IncidentRow ReadIncident(const pqxx::row& r) {
   return row;
 }
 
-void UpdateIncident(pqxx::work& txn, const IncidentRow& row) {
-  txn.exec_params(
-      "UPDATE incidents SET severity = $2, state = $3, detail = $4, level = $5, "
-      "opened_at = " PANTAU_PG_TIME(6) ", last_signal_at = " PANTAU_PG_TIME(7) ", acknowledged_at = " PANTAU_PG_TIME(8) ", "
-      "acknowledged_by = $9, resolved_at = " PANTAU_PG_TIME(10) ", resolved_by = $11, resolution = $12, "
-      "vendor = $13, vendor_ticket = $14, vendor_contact = $15, vendor_sla_at = " PANTAU_PG_TIME(16) ", "
-      "vendor_ticket_open = $17, flap_count = $18, escalation_step = $19, reminders_sent = $20, "
-      "situations_sent = $21, next_reminder_at = " PANTAU_PG_TIME(22) ", next_situation_at = " PANTAU_PG_TIME(23) ", "
-      "next_action_at = " PANTAU_PG_TIME(24) " WHERE incident_id = $1",
-      row.id, static_cast<int>(row.severity), row.state, row.detail, row.level, ToUs(row.opened_at),
-      ToUs(row.last_signal_at), ToUs(row.acknowledged_at), row.acknowledged_by,
-      ToUs(row.resolved_at), row.resolved_by, row.resolution, row.vendor, row.vendor_ticket,
-      row.vendor_contact, ToUs(row.vendor_sla_at), row.vendor_ticket_open, row.flap_count,
-      row.escalation_step, row.reminders_sent, row.situations_sent, ToUs(row.next_reminder_at),
-      ToUs(row.next_situation_at), ToUs(row.next_action_at));
-}
+namespace {
 
-void InsertEvent(pqxx::work& txn, const IncidentRow& row, absl::Time at, const std::string& actor,
-                 const std::string& action, const std::string& note) {
-  txn.exec_params("INSERT INTO incident_events (incident_id, court_id, at, actor, action, note) "
-                  "VALUES ($1, $2, " PANTAU_PG_TIME(3) ", $4, $5, $6)",
-                  row.id, row.court_id, ToUs(at), actor, action, note);
-}
-
-const CourtInfo& OrgCache::Court(const std::string& court_id) {
-  auto it = courts_.find(court_id);
-  if (it != courts_.end()) return it->second;
-  CourtInfo info;
-  pqxx::result r = txn_.exec_params("SELECT name, time_zone FROM courts WHERE court_id = $1",
-                                    court_id);
-  if (!r.empty()) {
-    info.name = r[0][0].as<std::string>();
-    info.time_zone = r[0][1].as<std::string>();
+// bigint[] text form, NULL for nullopt.
+std::string PgIntArray(const std::vector<std::optional<int64_t>>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += values[i].has_value() ? absl::StrCat(*values[i]) : "NULL";
   }
-  return courts_.emplace(court_id, std::move(info)).first->second;
+  out += '}';
+  return out;
 }
+
+template <typename T, typename F>
+std::string IntColumn(const std::vector<T>& rows, F f) {
+  std::vector<std::optional<int64_t>> values;
+  values.reserve(rows.size());
+  for (const T& r : rows) values.push_back(f(r));
+  return PgIntArray(values);
+}
+
+template <typename T, typename F>
+std::string TextColumn(const std::vector<T>& rows, F f) {
+  std::vector<std::string> values;
+  values.reserve(rows.size());
+  for (const T& r : rows) values.push_back(f(r));
+  return PgTextArray(values);
+}
+
+}  // namespace
+
+void PendingWrites::Update(const IncidentRow& row) {
+  auto [it, added] = update_index_.emplace(row.id, updates_.size());
+  if (added) {
+    updates_.push_back(row);
+  } else {
+    updates_[it->second] = row;
+  }
+}
+
+void PendingWrites::Event(const IncidentRow& row, absl::Time at, const std::string& actor,
+                          const std::string& action, const std::string& note) {
+  events_.push_back({row.id, row.court_id, absl::ToUnixMicros(at), actor, action, note});
+}
+
+void PendingWrites::Outbox(const IncidentRow& row, const std::string& person,
+                           const std::string& channel, const std::string& address,
+                           absl::string_view message_kind, const std::string& key,
+                           const std::string& subject, const std::string& body,
+                           const std::string& payload, absl::Time now) {
+  outbox_.push_back({row.id, row.court_id, person, channel, address, std::string(message_kind),
+                     key, subject, body, payload, absl::ToUnixMicros(now)});
+}
+
+#define TS_OF(col) "to_timestamp(u." col " / 1000000.0)"
+
+int PendingWrites::Flush(pqxx::work& txn) {
+  using Row = IncidentRow;
+  if (!updates_.empty()) {
+    const std::vector<Row>& u = updates_;
+    txn.exec_params(
+        "UPDATE incidents i SET severity = u.severity, state = u.state, detail = u.detail, "
+        "level = u.level, opened_at = " TS_OF("opened_at") ", last_signal_at = " TS_OF("last_signal_at")
+        ", acknowledged_at = " TS_OF("acknowledged_at") ", acknowledged_by = u.acknowledged_by, "
+        "resolved_at = " TS_OF("resolved_at") ", resolved_by = u.resolved_by, "
+        "resolution = u.resolution, vendor = u.vendor, vendor_ticket = u.vendor_ticket, "
+        "vendor_contact = u.vendor_contact, vendor_sla_at = " TS_OF("vendor_sla_at") ", "
+        "vendor_ticket_open = u.vendor_ticket_open <> 0, flap_count = u.flap_count, "
+        "escalation_step = u.escalation_step, reminders_sent = u.reminders_sent, "
+        "situations_sent = u.situations_sent, next_reminder_at = " TS_OF("next_reminder_at") ", "
+        "next_situation_at = " TS_OF("next_situation_at") ", next_action_at = " TS_OF("next_action_at")
+        " FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::int[], $6::bigint[], "
+        "$7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::text[], $12::text[], "
+        "$13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[], $18::int[], "
+        "$19::int[], $20::int[], $21::int[], $22::bigint[], $23::bigint[], $24::bigint[]) AS "
+        "u(id, severity, state, detail, level, opened_at, last_signal_at, acknowledged_at, "
+        "acknowledged_by, resolved_at, resolved_by, resolution, vendor, vendor_ticket, "
+        "vendor_contact, vendor_sla_at, vendor_ticket_open, flap_count, escalation_step, "
+        "reminders_sent, situations_sent, next_reminder_at, next_situation_at, next_action_at) "
+        "WHERE i.incident_id = u.id",
+        IntColumn(u, [](const Row& r) { return r.id; }),
+        IntColumn(u, [](const Row& r) { return static_cast<int64_t>(r.severity); }),
+        TextColumn(u, [](const Row& r) { return r.state; }),
+        TextColumn(u, [](const Row& r) { return r.detail; }),
+        IntColumn(u, [](const Row& r) { return r.level; }),
+        IntColumn(u, [](const Row& r) { return ToUs(r.opened_at); }),
+        IntColumn(u, [](const Row& r) { return ToUs(r.last_signal_at); }),
+        IntColumn(u, [](const Row& r) { return ToUs(r.acknowledged_at); }),
+        TextColumn(u, [](const Row& r) { return r.acknowledged_by; }),
+        IntColumn(u, [](const Row& r) { return ToUs(r.resolved_at); }),
+        TextColumn(u, [](const Row& r) { return r.resolved_by; }),
+        TextColumn(u, [](const Row& r) { return r.resolution; }),
+        TextColumn(u, [](const Row& r) { return r.vendor; }),
+        TextColumn(u, [](const Row& r) { return r.vendor_ticket; }),
+        TextColumn(u, [](const Row& r) { return r.vendor_contact; }),
+        IntColumn(u, [](const Row& r) { return ToUs(r.vendor_sla_at); }),
+        // bigint 0/1, cast below: bool[] has no text form shared with the helpers.
+        IntColumn(u, [](const Row& r) { return r.vendor_ticket_open ? 1 : 0; }),
+        IntColumn(u, [](const Row& r) { return r.flap_count; }),
+        IntColumn(u, [](const Row& r) { return r.escalation_step; }),
+        IntColumn(u, [](const Row& r) { return r.reminders_sent; }),
+        IntColumn(u, [](const Row& r) { return r.situations_sent; }),
+        IntColumn(u, [](const Row& r) { return ToUs(r.next_reminder_at); }),
+        IntColumn(u, [](const Row& r) { return ToUs(r.next_situation_at); }),
+        IntColumn(u, [](const Row& r) { return ToUs(r.next_action_at); }));
+  }
+  if (!events_.empty()) {
+    const std::vector<EventRow>& e = events_;
+    txn.exec_params(
+        "INSERT INTO incident_events (incident_id, court_id, at, actor, action, note) "
+        "SELECT u.id, u.court, " TS_OF("at") ", u.actor, u.action, u.note FROM unnest($1::bigint[], "
+        "$2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS "
+        "u(id, court, at, actor, action, note, n) ORDER BY u.n",
+        IntColumn(e, [](const EventRow& r) { return r.incident_id; }),
+        TextColumn(e, [](const EventRow& r) { return r.court_id; }),
+        IntColumn(e, [](const EventRow& r) { return r.at_us; }),
+        TextColumn(e, [](const EventRow& r) { return r.actor; }),
+        TextColumn(e, [](const EventRow& r) { return r.action; }),
+        TextColumn(e, [](const EventRow& r) { return r.note; }));
+  }
+  int inserted = 0;
+  if (!outbox_.empty()) {
+    const std::vector<OutboxRow>& o = outbox_;
+    pqxx::result r = txn.exec_params(
+        "INSERT INTO outbox (court_id, incident_id, person_id, channel, address, message_kind, "
+        "idempotency_key, subject, body, payload, next_attempt_at, created_at) "
+        "SELECT u.court, u.id, u.person, u.channel, u.address, u.kind, u.key, u.subject, u.body, "
+        "u.payload, " TS_OF("at") ", " TS_OF("at") " FROM unnest($1::text[], $2::bigint[], "
+        "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
+        "$10::text[], $11::bigint[]) WITH ORDINALITY AS u(court, id, person, channel, address, "
+        "kind, key, subject, body, payload, at, n) ORDER BY u.n "
+        "ON CONFLICT (idempotency_key) DO NOTHING",
+        TextColumn(o, [](const OutboxRow& r) { return r.court_id; }),
+        IntColumn(o, [](const OutboxRow& r) { return r.incident_id; }),
+        TextColumn(o, [](const OutboxRow& r) { return r.person; }),
+        TextColumn(o, [](const OutboxRow& r) { return r.channel; }),
+        TextColumn(o, [](const OutboxRow& r) { return r.address; }),
+        TextColumn(o, [](const OutboxRow& r) { return r.kind; }),
+        TextColumn(o, [](const OutboxRow& r) { return r.key; }),
+        TextColumn(o, [](const OutboxRow& r) { return r.subject; }),
+        TextColumn(o, [](const OutboxRow& r) { return r.body; }),
+        TextColumn(o, [](const OutboxRow& r) { return r.payload; }),
+        IntColumn(o, [](const OutboxRow& r) { return r.at_us; }));
+    inserted = static_cast<int>(r.affected_rows());
+  }
+  updates_.clear();
+  update_index_.clear();
+  events_.clear();
+  outbox_.clear();
+  return inserted;
+}
+
+#undef TS_OF
 
 std::string StepsToText(const std::vector<EscalationStepSpec>& steps) {
   std::vector<std::string> parts;
@@ -137,56 +256,112 @@ std::vector<EscalationStepSpec> StepsFromText(const std::string& text) {
   return steps;
 }
 
-const PolicySpec& OrgCache::Policy(const std::string& court_id) {
-  auto it = policies_.find(court_id);
-  if (it != policies_.end()) return it->second;
-  PolicySpec policy = DefaultPolicy();
-  pqxx::result r = txn_.exec_params(
-      "SELECT court_id, steps, reminder_minutes, situation_minutes FROM escalation_policies "
-      "WHERE court_id = $1 OR court_id = '*' ORDER BY court_id = '*' LIMIT 1",
-      court_id);
-  if (!r.empty()) {
-    std::vector<EscalationStepSpec> steps = StepsFromText(r[0][1].as<std::string>());
-    if (!steps.empty()) {
-      policy.court = r[0][0].as<std::string>();
-      policy.steps = std::move(steps);
-      policy.reminder_minutes = std::max(1, r[0][2].as<int>());
-      policy.situation_minutes = std::max(1, r[0][3].as<int>());
+void OrgCache::LoadCourts(const std::vector<std::string>& courts) {
+  const std::string list = PgTextArray(courts);
+  for (const std::string& c : courts) courts_.try_emplace(c);
+  for (const pqxx::row& r : txn_.exec_params(
+           "SELECT court_id, name, time_zone FROM courts WHERE court_id = ANY ($1::text[])", list)) {
+    CourtInfo& info = courts_[r[0].as<std::string>()];
+    info.name = r[1].as<std::string>();
+    info.time_zone = r[2].as<std::string>();
+  }
+  std::map<std::string, PolicySpec> stored;
+  for (const pqxx::row& r : txn_.exec_params(
+           "SELECT court_id, steps, reminder_minutes, situation_minutes FROM escalation_policies "
+           "WHERE court_id = ANY ($1::text[]) OR court_id = '*'",
+           list)) {
+    std::vector<EscalationStepSpec> steps = StepsFromText(r[1].as<std::string>());
+    if (steps.empty()) continue;
+    PolicySpec policy;
+    policy.court = r[0].as<std::string>();
+    policy.steps = std::move(steps);
+    policy.reminder_minutes = std::max(1, r[2].as<int>());
+    policy.situation_minutes = std::max(1, r[3].as<int>());
+    stored.emplace(policy.court, std::move(policy));
+  }
+  // The court's own policy, else the "*" one, else the SOP's.
+  for (const std::string& c : courts) {
+    auto own = stored.find(c);
+    auto any = stored.find("*");
+    policies_.try_emplace(c, own != stored.end()   ? own->second
+                             : any != stored.end() ? any->second
+                                                   : DefaultPolicy());
+  }
+}
+
+void OrgCache::LoadRecipients(const std::vector<std::string>& courts, absl::Time now) {
+  std::vector<std::string> missing;
+  for (const std::string& c : courts) {
+    if (courts_.count(c) == 0 || policies_.count(c) == 0) missing.push_back(c);
+  }
+  if (!missing.empty()) LoadCourts(missing);
+  // "Today" differs between WIB, WITA and WIT: acting rows of any of those days are read, and
+  // each court keeps those of its own day (acting ranges are whole local days).
+  auto today = [&](const std::string& court) {
+    const int offset = TimeZoneOffsetHours(courts_[court].time_zone);
+    return absl::ToCivilDay(now, absl::FixedTimeZone(offset * 3600));
+  };
+  const absl::CivilDay earliest = absl::ToCivilDay(now, absl::FixedTimeZone(0));
+  const absl::CivilDay latest = absl::ToCivilDay(now, absl::FixedTimeZone(9 * 3600));
+  std::map<std::string, std::map<std::string, Recipient>> found;  // court\nrole → person → it
+  for (const std::string& c : courts) {
+    for (const char* role : {"staf", "kasubbag", "sekretaris", "admin"}) {
+      found[absl::StrCat(c, "\n", role)];
     }
   }
-  return policies_.emplace(court_id, std::move(policy)).first->second;
+  for (const pqxx::row& r : txn_.exec_params(
+           "SELECT c, p.role, p.person_id, p.name, p.email, p.telegram_chat_id, p.whatsapp, "
+           "NULL::text, NULL::text FROM people p, unnest(p.courts) AS c "
+           "WHERE p.active AND c = ANY ($1::text[]) "
+           "UNION ALL "
+           "SELECT a.court_id, a.role, p.person_id, p.name, p.email, p.telegram_chat_id, "
+           "p.whatsapp, a.from_day::text, a.to_day::text FROM acting a JOIN people p "
+           "ON p.person_id = a.person_id WHERE p.active AND a.court_id = ANY ($1::text[]) "
+           "AND a.to_day >= $2::date AND a.from_day <= $3::date",
+           PgTextArray(courts), absl::FormatCivilTime(earliest), absl::FormatCivilTime(latest))) {
+    const std::string court = r[0].as<std::string>();
+    if (!r[7].is_null()) {
+      const std::string day = absl::FormatCivilTime(today(court));
+      if (day < r[7].as<std::string>() || day > r[8].as<std::string>()) continue;
+    }
+    Recipient rec;
+    rec.role = r[1].as<std::string>();
+    rec.person_id = r[2].as<std::string>();
+    rec.name = r[3].as<std::string>();
+    if (!r[4].as<std::string>().empty()) rec.addresses["email"] = r[4].as<std::string>();
+    if (!r[5].as<std::string>().empty()) rec.addresses["telegram"] = r[5].as<std::string>();
+    if (!r[6].as<std::string>().empty()) rec.addresses["whatsapp"] = r[6].as<std::string>();
+    found[absl::StrCat(court, "\n", rec.role)].emplace(rec.person_id, rec);
+  }
+  for (auto& [key, people] : found) {
+    std::vector<Recipient>& out = recipients_[key];
+    out.clear();
+    for (auto& [id, rec] : people) out.push_back(std::move(rec));  // by person id
+  }
+  recipients_loaded_.insert(courts.begin(), courts.end());
+}
+
+void OrgCache::Preload(const std::vector<std::string>& courts, absl::Time now) {
+  if (courts.empty()) return;
+  LoadCourts(courts);
+  LoadRecipients(courts, now);
+}
+
+const CourtInfo& OrgCache::Court(const std::string& court_id) {
+  if (courts_.count(court_id) == 0) LoadCourts({court_id});
+  return courts_[court_id];
+}
+
+const PolicySpec& OrgCache::Policy(const std::string& court_id) {
+  if (policies_.count(court_id) == 0) LoadCourts({court_id});
+  return policies_[court_id];
 }
 
 const std::vector<OrgCache::Recipient>& OrgCache::Recipients(const std::string& court_id,
                                                               const std::string& role,
                                                               absl::Time now) {
-  const std::string key = absl::StrCat(court_id, "\n", role);
-  auto it = recipients_.find(key);
-  if (it != recipients_.end()) return it->second;
-  // "Today" in the court's zone (acting ranges are whole local days).
-  const int offset = TimeZoneOffsetHours(Court(court_id).time_zone);
-  const absl::CivilDay today = absl::ToCivilDay(now, absl::FixedTimeZone(offset * 3600));
-  pqxx::result r = txn_.exec_params(
-      "SELECT person_id, name, email, telegram_chat_id, whatsapp FROM people "
-      "WHERE active AND role = $2 AND $1 = ANY (courts) "
-      "UNION "
-      "SELECT p.person_id, p.name, p.email, p.telegram_chat_id, p.whatsapp "
-      "FROM acting a JOIN people p ON p.person_id = a.person_id "
-      "WHERE p.active AND a.court_id = $1 AND a.role = $2 AND $3::date BETWEEN a.from_day AND a.to_day "
-      "ORDER BY 1",
-      court_id, role, absl::FormatCivilTime(today));
-  std::vector<Recipient> out;
-  for (const pqxx::row& row : r) {
-    Recipient rec;
-    rec.person_id = row[0].as<std::string>();
-    rec.name = row[1].as<std::string>();
-    rec.role = role;
-    if (!row[2].as<std::string>().empty()) rec.addresses["email"] = row[2].as<std::string>();
-    if (!row[3].as<std::string>().empty()) rec.addresses["telegram"] = row[3].as<std::string>();
-    if (!row[4].as<std::string>().empty()) rec.addresses["whatsapp"] = row[4].as<std::string>();
-    out.push_back(std::move(rec));
-  }
-  return recipients_.emplace(key, std::move(out)).first->second;
+  if (recipients_loaded_.count(court_id) == 0) LoadRecipients({court_id}, now);
+  return recipients_[absl::StrCat(court_id, "\n", role)];
 }
 
 std::optional<absl::Time> OrgCache::MaintenanceUntil(const std::string& court_id,
@@ -258,9 +433,8 @@ bool Flapping(const IncidentRow& row, const PageContext& ctx) {
 
 }  // namespace
 
-int EnqueuePages(pqxx::work& txn, OrgCache& org, const PageContext& ctx, const IncidentRow& row,
-                 const std::vector<Page>& pages, absl::Time now) {
-  int written = 0;
+void EnqueuePages(PendingWrites& writes, OrgCache& org, const PageContext& ctx,
+                  const IncidentRow& row, const std::vector<Page>& pages, absl::Time now) {
   const PolicySpec& policy = org.Policy(row.court_id);
   const Runbook* runbook = ctx.catalog->FindRunbook(row.kind);
   for (const Page& page : pages) {
@@ -281,15 +455,8 @@ int EnqueuePages(pqxx::work& txn, OrgCache& org, const PageContext& ctx, const I
     auto insert = [&](const std::string& person, const std::string& channel,
                       const std::string& address, const std::string& key) {
       const RenderedMessage& m = rendered(channel);
-      pqxx::result r = txn.exec_params(
-          "INSERT INTO outbox (court_id, incident_id, person_id, channel, address, message_kind, "
-          "idempotency_key, subject, body, payload, next_attempt_at, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, " PANTAU_PG_TIME(11) ", " PANTAU_PG_TIME(11) ") "
-          "ON CONFLICT (idempotency_key) DO NOTHING RETURNING outbox_id",
-          row.court_id, row.id, person, channel, address,
-          std::string(MessageKindName(page.kind)), key, m.subject, m.text,
-          channel == "webhook" ? m.json : std::string(), absl::ToUnixMicros(now));
-      written += static_cast<int>(r.size());
+      writes.Outbox(row, person, channel, address, MessageKindName(page.kind), key, m.subject,
+                    m.text, channel == "webhook" ? m.json : std::string(), now);
     };
     for (const std::string& role : page.roles) {
       const std::vector<OrgCache::Recipient>& people = org.Recipients(row.court_id, role, now);
@@ -309,14 +476,13 @@ int EnqueuePages(pqxx::work& txn, OrgCache& org, const PageContext& ctx, const I
                                               row.court_id, " (", MessageKindName(page.kind), ")");
         PANTAU_LOG(WARNING) << "incident " << row.id << ": nobody to page for role " << role
                             << " at court " << row.court_id;
-        InsertEvent(txn, row, now, "pantau", "notify_failed", note);
+        writes.Event(row, now, "pantau", "notify_failed", note);
       }
     }
     for (const std::string& hook : *ctx.webhooks) {
       insert("", "webhook", hook, Key(row, page, absl::StrCat("webhook-", hook), "webhook"));
     }
   }
-  return written;
 }
 
 v1::Incident ToProto(const IncidentRow& row, const IncidentCatalog& catalog, OrgCache& org,

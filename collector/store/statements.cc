@@ -9,22 +9,6 @@ std::string PgTime(int64_t unix_ms) {
                           absl::UTCTimeZone());
 }
 
-std::string PgTextArray(const google::protobuf::RepeatedPtrField<std::string>& values) {
-  // Every element quoted, so empty strings, commas, braces and the word NULL stay text.
-  std::string out = "{";
-  for (int i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
 void PrepareStatements(pqxx::connection& conn) {
   // Creates the agent on first contact and locks its row for the rest of the transaction, so
   // two collectors handling the same agent serialise here.

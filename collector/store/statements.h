@@ -61,8 +61,26 @@ const std::vector<std::string>& BanColumns();
 // Text form PostgreSQL parses as timestamptz, to the microsecond (UTC).
 std::string PgTime(int64_t unix_ms);
 
-// Text form PostgreSQL parses as text[]: {"a","b \"quoted\""}; {} when empty.
-std::string PgTextArray(const google::protobuf::RepeatedPtrField<std::string>& values);
+// Text form PostgreSQL parses as text[]: {"a","b \"quoted\""}; {} when empty. `values` is any
+// range of std::string (a repeated proto field, a vector).
+template <typename Strings>
+std::string PgTextArray(const Strings& values) {
+  // Every element quoted, so empty strings, commas, braces and the word NULL stay text.
+  std::string out = "{";
+  bool first = true;
+  for (const std::string& value : values) {
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    for (char c : value) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
 
 }  // namespace pantau::collector
 

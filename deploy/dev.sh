@@ -543,11 +543,11 @@ start_collector() {
     "${STATE}/log/pantau-collector.log"
 }
 
-# Mail for the demo people lands in STATE/mail/inbox.mbox (./deploy/dev.sh mail shows it).
+# Mail for the demo people lands in the Maildir STATE/mail/inbox (./deploy/dev.sh mail shows it).
 start_mail_sink() {
   mkdir -p "${STATE}/mail"
   start_daemon aiosmtpd /usr/bin/python3 -m aiosmtpd -n -l "${MAIL_LISTEN}" \
-    -c aiosmtpd.handlers.Mailbox "${STATE}/mail/inbox.mbox"
+    -c aiosmtpd.handlers.Mailbox "${STATE}/mail/inbox"
 }
 
 # An admin token for the dev operator (STATE/admin.token, mode 0600), made once, and the demo
@@ -754,16 +754,21 @@ cmd_logs() {
 
 cmd_mail() {
   state_dir_load || die "no dev stack here; start one with ./deploy/dev.sh up"
-  local mbox="${STATE}/mail/inbox.mbox"
-  [[ -s "${mbox}" ]] || { say "no mail yet in ${mbox}"; return 0; }
-  /usr/bin/python3 - "${mbox}" <<'PY'
+  local maildir="${STATE}/mail/inbox"
+  if [[ -z "$(ls -A "${maildir}/new" "${maildir}/cur" 2>/dev/null)" ]]; then
+    say "no mail yet in ${maildir}"
+    return 0
+  fi
+  /usr/bin/python3 - "${maildir}" <<'PY'
 import mailbox, sys
 from email.header import decode_header, make_header
-for m in mailbox.mbox(sys.argv[1]):
+from email.utils import parsedate_to_datetime
+box = mailbox.Maildir(sys.argv[1], create=False)
+for m in sorted(box, key=lambda m: parsedate_to_datetime(m.get("Date"))):
     subject = str(make_header(decode_header(m.get("Subject", ""))))
     print(f"=== {m.get('Date', '')}  to {m.get('To', '')}\n    {subject}")
     body = m.get_payload(decode=True) or b""
-    print("    " + body.decode("utf-8", "replace").strip().replace("\n", "\n    ") + "\n")
+    print("    " + body.decode(m.get_content_charset() or "utf-8", "replace").strip().replace("\n", "\n    ") + "\n")
 PY
 }
 

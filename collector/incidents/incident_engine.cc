@@ -505,15 +505,18 @@ absl::Status IncidentEngine::EvaluateAgents() {
     }
     OrgCache org(txn);
     Reconciler rec{txn, org, ctx, options_, now, {}};
-    for (const pqxx::row& r : txn.exec(
-             "SELECT agent_id, court_id, (extract(epoch from last_seen) * 1000000)::bigint "
-             "FROM agents")) {
+    // Silence is measured on the database's clock: the one that stamps agents.last_seen
+    // (the collector's clock, faked in tests, would make every agent look silent or alive).
+    for (const pqxx::row& r : txn.exec_params(
+             "SELECT agent_id, court_id, (extract(epoch from last_seen) * 1000000)::bigint, "
+             "now() - last_seen >= make_interval(secs => $1) FROM agents",
+             absl::ToDoubleSeconds(rule->silent_after))) {
       const std::string agent = r[0].as<std::string>();
       const std::string court = r[1].as<std::string>();
       const absl::Time last_seen = absl::FromUnixMicros(r[2].as<int64_t>());
       Condition c;
       c.severity = rule->severity;
-      if (now - last_seen >= rule->silent_after) {
+      if (r[3].as<bool>()) {
         c.state = Condition::kActive;
         c.detail = absl::StrCat("agent ", agent, " sent nothing since ",
                                 absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", last_seen,

@@ -314,6 +314,34 @@ TEST_F(IncidentEngineTest, ASignalBackWithinTheFlapWindowReopensTheSameIncident)
   EXPECT_EQ(Count("SELECT count(*) FROM incident_events WHERE action = 'reopened'"), 1);
 }
 
+TEST_F(IncidentEngineTest, AnAgentSilentForThreeMinutesOpensAnIncidentThatClosesWhenItReturns) {
+  Probe("PN-A", "pn-a", true);  // agent-PN-A is known, last seen now
+  ASSERT_OK(engine_->EvaluateAgents());
+  EXPECT_EQ(Count("SELECT count(*) FROM incidents WHERE kind = 'agent_silent'"), 0);
+  auto set_last_seen = [&](const std::string& ago) {
+    pqxx::connection c(conninfo_);
+    pqxx::work txn(c);
+    txn.exec("UPDATE agents SET last_seen = now() - interval '" + ago + "'");
+    txn.commit();
+  };
+  set_last_seen("179 seconds");
+  ASSERT_OK(engine_->EvaluateAgents());
+  EXPECT_EQ(Count("SELECT count(*) FROM incidents WHERE kind = 'agent_silent'"), 0);
+  set_last_seen("10 minutes");
+  ASSERT_OK(engine_->EvaluateAgents());
+  EXPECT_EQ(Count("SELECT count(*) FROM incidents WHERE kind = 'agent_silent' AND "
+                  "site = 'agent-PN-A' AND court_id = 'PN-A' AND state = 'open'"),
+            1);
+  EXPECT_THAT(Outbox(), ElementsAre("staf-a:opened"));
+  // The collector's clock moving on changes nothing: silence is the database's measure.
+  clock_.Advance(absl::Hours(1));
+  set_last_seen("0 seconds");
+  ASSERT_OK(engine_->EvaluateAgents());
+  EXPECT_EQ(Count("SELECT count(*) FROM incidents WHERE kind = 'agent_silent' AND "
+                  "state = 'resolved' AND resolved_by = 'pantau'"),
+            1);
+}
+
 TEST_F(IncidentEngineTest, UnknownOrRevokedTokensAreRefused) {
   EXPECT_THAT(engine_->Authenticate("").status(), StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(engine_->Authenticate("pantau_nope").status(),

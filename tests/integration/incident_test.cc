@@ -151,9 +151,7 @@ class IncidentTest : public PipelineTest {
   }
 
   // Mails about this test's site (the subject names it) to `to` whose subject contains
-  // `subject_part`. Other incidents' mails are left out: moving the fake clock 15 minutes
-  // ahead of the database's now() (which stamps agents' last_seen) makes the agent look
-  // silent, and its agent_silent incident pages the same people.
+  // `subject_part`; mails of any other incident are left out.
   static std::vector<SmtpMessage> Mails(const SmtpServer& smtp, const std::string& to,
                                         const std::string& subject_part = "") {
     std::vector<SmtpMessage> out;

@@ -25,6 +25,7 @@
 #include "collector/ingest/ingest_metrics.h"
 #include "collector/operator/operator_service.h"
 #include "collector/store/store.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "common/run_app.h"
 #include "common/signal_stop.h"
@@ -33,13 +34,8 @@
 namespace pantau::collector {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+// A certificate chain or key; real ones are a few KiB.
+constexpr size_t kMaxPemBytes = 1 << 20;
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     const CollectorConfig& config) {
@@ -49,8 +45,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   }
   grpc::SslServerCredentialsOptions options;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  PANTAU_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(config.tls_cert_file));
-  PANTAU_ASSIGN_OR_RETURN(pair.private_key, ReadFile(config.tls_key_file));
+  PANTAU_ASSIGN_OR_RETURN(pair.cert_chain, ReadFileToString(config.tls_cert_file, kMaxPemBytes));
+  PANTAU_ASSIGN_OR_RETURN(pair.private_key, ReadFileToString(config.tls_key_file, kMaxPemBytes));
   options.pem_key_cert_pairs.push_back(std::move(pair));
   return grpc::SslServerCredentials(options);
 }

@@ -1,10 +1,7 @@
 // pantauctl whoami, org apply, people, token issue: the operator's identity and the
 // organisation.
 #include <algorithm>
-#include <cerrno>
-#include <fstream>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -12,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "collector/ctl/command.h"
+#include "common/file.h"
 #include "common/json_writer.h"
 
 namespace pantau::ctl {
@@ -85,28 +83,15 @@ int RunOrg(Session& session, const std::vector<std::string>& args) {
   if (positional.empty()) return parser.UsageError("missing FILE (the organisation file)");
   const std::string& path = positional[0];
 
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    session.err() << "pantauctl org apply: cannot read " << path << ": "
-                  << std::generic_category().message(errno) << "\n";
-    return 1;
-  }
-  std::string yaml;
-  yaml.resize(kMaxOrgFileBytes + 1);
-  in.read(yaml.data(), static_cast<std::streamsize>(yaml.size()));
-  if (in.bad()) {
-    session.err() << "pantauctl org apply: cannot read " << path << "\n";
-    return 1;
-  }
-  yaml.resize(static_cast<size_t>(in.gcount()));
-  if (yaml.size() > kMaxOrgFileBytes) {
-    session.err() << "pantauctl org apply: " << path << " is larger than 4 MiB\n";
+  absl::StatusOr<std::string> yaml = ReadFileToString(path, kMaxOrgFileBytes);
+  if (!yaml.ok()) {
+    session.err() << "pantauctl org apply: " << yaml.status().message() << "\n";
     return 1;
   }
 
   if (const int code = session.Connect(); code != 0) return code;
   v1::ApplyOrgRequest request;
-  request.set_yaml(std::move(yaml));
+  request.set_yaml(std::move(*yaml));
   request.set_source_name(path);
   request.set_dry_run(dry_run);
   v1::ApplyOrgResponse response;

@@ -1,15 +1,14 @@
 #include "collector/incidents/catalog.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "common/file.h"
 #include "common/yaml_fields.h"
 
 namespace pantau::collector {
@@ -60,17 +59,6 @@ bool ValidName(absl::string_view name) {
 }
 
 int LineOf(const YAML::Node& node) { return node.Mark().line + 1; }
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (buffer.str().size() > kMaxFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": larger than 4 MiB"));
-  }
-  return buffer.str();
-}
 
 // Reads the top level of either file: an optional `version: 1` and the list under `list_key`.
 absl::StatusOr<std::vector<YAML::Node>> ParseTopLevel(absl::string_view text,
@@ -381,8 +369,8 @@ absl::StatusOr<IncidentCatalog> ParseIncidentCatalog(absl::string_view rules_yam
 
 absl::StatusOr<IncidentCatalog> LoadIncidentCatalog(const std::string& rules_path,
                                                     const std::string& runbooks_path) {
-  PANTAU_ASSIGN_OR_RETURN(std::string rules, ReadFile(rules_path));
-  PANTAU_ASSIGN_OR_RETURN(std::string runbooks, ReadFile(runbooks_path));
+  PANTAU_ASSIGN_OR_RETURN(std::string rules, ReadFileToString(rules_path, kMaxFileBytes));
+  PANTAU_ASSIGN_OR_RETURN(std::string runbooks, ReadFileToString(runbooks_path, kMaxFileBytes));
   return ParseIncidentCatalog(rules, rules_path, runbooks, runbooks_path);
 }
 

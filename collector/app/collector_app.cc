@@ -102,6 +102,10 @@ absl::StatusOr<std::unique_ptr<CollectorApp>> CollectorApp::Create(const Collect
   outbox.poll_interval = config.incidents.outbox_poll;
   outbox.retry_initial = config.incidents.retry_initial;
   outbox.retry_max = config.incidents.retry_max;
+  if (config.notify.telegram.has_value()) {
+    outbox.poll_telegram = config.notify.telegram->poll_updates;
+    outbox.telegram_poll_timeout = config.notify.telegram->poll_timeout;
+  }
   app->outbox_ = std::make_unique<OutboxWorker>(*app->engine_, *app->notifiers_, outbox,
                                                 app->registry_.get());
   IncidentEngine* engine = app->engine_.get();

@@ -8,11 +8,15 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "collector/incidents/catalog.h"
+#include "collector/incidents/outbox_worker.h"
+#include "collector/notify/notifier.h"
 #include "collector/incidents/org_spec.h"
 #include "collector/store/store.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/http_receiver.h"
 #include "tests/testing/postgres_test.h"
 #include "tests/testing/status_matchers.h"
 
@@ -340,6 +344,75 @@ TEST_F(IncidentEngineTest, AnAgentSilentForThreeMinutesOpensAnIncidentThatCloses
   EXPECT_EQ(Count("SELECT count(*) FROM incidents WHERE kind = 'agent_silent' AND "
                   "state = 'resolved' AND resolved_by = 'pantau'"),
             1);
+}
+
+// The "Tindak lanjuti" button: Telegram's Bot API stood in for by a local HTTP server answering
+// getUpdates with real-shaped callback queries.
+TEST_F(IncidentEngineTest, TelegramButtonAcknowledgesOnlyForAKnownPersonOfThatCourt) {
+  ASSERT_OK_AND_ASSIGN(OrgSpec ids, ParseOrgSpec(R"(
+people:
+  - {id: staf-a, name: Staf A, role: staf, courts: [PN-A], email: staf@pn-a.go.id, telegram_chat_id: "555", telegram_user_id: "555"}
+)", "telegram.yaml"));
+  ASSERT_OK(engine_->ApplyOrg(root_, ids, false).status());
+  Probe("PN-A", "pn-a", false);
+  Probe("PN-A", "pn-a", false);
+  Probe("PN-B", "pn-b", false);
+  Probe("PN-B", "pn-b", false);
+  ASSERT_OK_AND_ASSIGN(v1::ListIncidentsResponse list, engine_->ListIncidents(root_, {}));
+  ASSERT_EQ(list.incidents_size(), 2);
+  int64_t id_a = 0, id_b = 0;
+  for (const v1::Incident& i : list.incidents()) (i.court_id() == "PN-A" ? id_a : id_b) = i.id();
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<testing::HttpReceiver> api, testing::HttpReceiver::Start());
+  auto press = [](int update_id, int64_t user, int64_t incident) {
+    return absl::StrCat(
+        R"({"update_id":)", update_id, R"(,"callback_query":{"id":"cb)", update_id,
+        R"(","from":{"id":)", user, R"(,"is_bot":false,"first_name":"Budi","username":"budi"},)",
+        R"("message":{"message_id":7,"date":1795650000,"chat":{"id":555,"type":"private"},)",
+        R"("text":"[BERAT] ..."},"chat_instance":"-1","data":"ack:)", incident, R"("}})");
+  };
+  int polls = 0;
+  api->SetHandler("/botTEST:TOKEN/getUpdates", [&](const testing::HttpReceiver::Request&) {
+    testing::HttpReceiver::Response r;
+    r.body = ++polls == 1 ? absl::StrCat(R"({"ok":true,"result":[)", press(41, 555, id_b), ",",
+                                         press(42, 999, id_a), ",", press(43, 555, id_a), "]}")
+                          : R"({"ok":true,"result":[]})";
+    return r;
+  });
+  setenv("PANTAU_TEST_TELEGRAM_TOKEN", "TEST:TOKEN", 1);
+  NotifyConfig notify;
+  notify.telegram.emplace();
+  notify.telegram->api_base_url = absl::StrCat("http://127.0.0.1:", api->port());
+  notify.telegram->token.env = "PANTAU_TEST_TELEGRAM_TOKEN";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Notifiers> notifiers, MakeNotifiers(notify));
+  OutboxWorker worker(*engine_, *notifiers, OutboxOptions{}, nullptr);
+
+  ASSERT_OK(worker.PollTelegram(absl::ZeroDuration()));
+  ASSERT_OK_AND_ASSIGN(v1::GetIncidentResponse a, engine_->GetIncident(root_, id_a));
+  EXPECT_EQ(a.incident().state(), "acknowledged");
+  EXPECT_EQ(a.incident().acknowledged_by(), "staf-a");
+  ASSERT_OK_AND_ASSIGN(v1::GetIncidentResponse b, engine_->GetIncident(root_, id_b));
+  EXPECT_EQ(b.incident().state(), "open") << "staf-a may not act on PN-B";
+
+  std::vector<std::string> answers;
+  for (const auto& r : api->Requests()) {
+    if (absl::EndsWith(r.path, "/answerCallbackQuery")) answers.push_back(r.body);
+  }
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_THAT(answers[0], HasSubstr("\"cb41\""));
+  EXPECT_THAT(answers[0], HasSubstr("tidak berwenang"));
+  EXPECT_THAT(answers[1], HasSubstr("tidak berwenang"));  // user 999 is nobody
+  EXPECT_THAT(answers[2], HasSubstr("ditindaklanjuti"));
+
+  // The next poll asks for what follows the last update: each press is handled once.
+  ASSERT_OK(worker.PollTelegram(absl::ZeroDuration()));
+  const auto requests = api->Requests();
+  const auto last_poll = std::find_if(requests.rbegin(), requests.rend(), [](const auto& r) {
+    return absl::EndsWith(r.path, "/getUpdates");
+  });
+  ASSERT_NE(last_poll, requests.rend());
+  EXPECT_THAT(last_poll->body, HasSubstr("\"offset\":44"));
+  EXPECT_EQ(Count("SELECT count(*) FROM incident_events WHERE action = 'acknowledged'"), 1);
 }
 
 TEST_F(IncidentEngineTest, UnknownOrRevokedTokensAreRefused) {

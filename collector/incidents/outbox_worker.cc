@@ -57,7 +57,9 @@ OutboxWorker::~OutboxWorker() { Stop(); }
 
 void OutboxWorker::Start() {
   thread_ = std::thread([this] { Loop(); });
-  if (notifiers_.telegram() != nullptr) telegram_thread_ = std::thread([this] { TelegramLoop(); });
+  if (notifiers_.telegram() != nullptr && options_.poll_telegram) {
+    telegram_thread_ = std::thread([this] { TelegramLoop(); });
+  }
 }
 
 void OutboxWorker::Stop() {
@@ -181,12 +183,19 @@ void OutboxWorker::TelegramLoop() {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    absl::Status polled = PollTelegram(absl::Seconds(2));
+    absl::Status polled = PollTelegram(options_.telegram_poll_timeout);
+    if (!polled.ok()) PANTAU_LOG(WARNING) << "telegram: " << polled.message();
+    // After an error, and between short polls (timeout under a second), pause before the next.
+    absl::Duration pause = absl::ZeroDuration();
     if (!polled.ok()) {
-      PANTAU_LOG(WARNING) << "telegram: " << polled.message();
+      pause = absl::Seconds(5);
+    } else if (options_.telegram_poll_timeout < absl::Seconds(1)) {
+      pause = absl::Seconds(1);
+    }
+    if (pause > absl::ZeroDuration()) {
       absl::MutexLock lock(&mu_);
       auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
-      mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::Seconds(5));
+      mu_.AwaitWithTimeout(absl::Condition(&stopping), pause);
     }
   }
 }

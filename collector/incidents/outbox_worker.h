@@ -45,6 +45,10 @@ struct OutboxOptions {
   absl::Duration retry_max = absl::Minutes(10);
   // Rows claimed per round.
   int batch = 20;
+  // Poll Telegram's getUpdates for the acknowledge button (notify.telegram.poll_updates), with
+  // this long-poll timeout (poll_timeout_seconds); Stop() waits for a poll in flight.
+  bool poll_telegram = true;
+  absl::Duration telegram_poll_timeout = absl::Seconds(20);
 };
 
 // Thread-safe. `engine`, `notifiers` and `registry` must outlive it.

@@ -1,8 +1,12 @@
 #include "common/file.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 
@@ -19,13 +23,28 @@ std::string Size(size_t bytes) {
 }  // namespace
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  // Sized by what the file holds now, not by the limit: the limit may be far larger (a
+  // manifest of up to 1 GiB) than the usual file.
   std::string out;
-  out.resize(max_bytes + 1);  // one more, to tell an over-long file
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
-  if (in.bad()) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  out.resize(static_cast<size_t>(in.gcount()));
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 0) {
+    out.reserve(std::min(static_cast<size_t>(st.st_size), max_bytes) + 1);
+  }
+  char buffer[65536];
+  while (out.size() <= max_bytes) {
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      close(fd);
+      return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(error)));
+    }
+    if (n == 0) break;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
   if (out.size() > max_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(path, " is larger than ", Size(max_bytes)));
   }

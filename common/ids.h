@@ -1,4 +1,4 @@
-// Identifier rules shared by agent and collector (agent ids, site ids).
+// Identifier rules shared by agent and collector (agent ids, site ids, data-file ids).
 #ifndef PANTAU_COMMON_IDS_H_
 #define PANTAU_COMMON_IDS_H_
 
@@ -16,6 +16,16 @@ inline bool IsValidId(absl::string_view id) {
   if (id.empty() || id.size() > kMaxIdBytes) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
     return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+// Ids in the data files staff edit (log rules, integrity signatures): 1..64 bytes of
+// [a-z0-9._-].
+inline bool IsValidRuleId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return absl::ascii_islower(static_cast<unsigned char>(c)) ||
+           absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
   });
 }
 

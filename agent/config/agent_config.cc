@@ -176,6 +176,99 @@ absl::Status ParseLogwatch(YamlFields& parent, const std::string& source, Logwat
   return f.status();
 }
 
+bool IsAbsoluteDir(const std::string& path) { return !path.empty() && path[0] == '/'; }
+
+absl::Status ParseIntegrity(YamlFields& parent, const std::string& source,
+                            const std::string& prefix, SiteConfig* site) {
+  IntegrityConfig* in = &site->integrity;
+  in->enabled = !site->web_root.empty();
+  if (!parent.Has("integrity")) return absl::OkStatus();
+  YamlFields f(parent.Map("integrity"), source, prefix + "integrity.");
+  in->enabled = f.Bool("enabled", true);
+  if (f.Has("upload_dirs")) in->upload_dirs = f.StringList("upload_dirs", 64, 1024);
+  in->exclude = f.StringList("exclude", 100, 1024);
+  in->rescan_interval = f.Seconds("rescan_interval_seconds", in->rescan_interval, 60, 604800);
+  in->max_read_bytes = f.Int("max_read_bytes", in->max_read_bytes, 4096, int64_t{64} << 20);
+  in->settle = absl::Milliseconds(f.Int("settle_ms", 300, 0, 10000));
+  for (const std::string& dir : in->upload_dirs) {
+    if (f.status().ok() && (dir[0] == '/' || absl::StrContains(dir, ".."))) {
+      f.Fail("upload_dirs", absl::StrCat("'", dir, "' must be relative to web_root, without '..'"));
+    }
+  }
+  if (f.status().ok() && in->enabled && site->web_root.empty()) {
+    f.Fail("enabled", "integrity monitoring needs the site's web_root");
+  }
+  f.CheckNoUnknownKeys();
+  return f.status();
+}
+
+absl::Status ParseBackup(YamlFields& parent, const std::string& source, const std::string& prefix,
+                         SiteConfig* site) {
+  if (!parent.Has("backup")) return absl::OkStatus();
+  BackupJobConfig* b = &site->backup;
+  YamlFields f(parent.Map("backup"), source, prefix + "backup.");
+  b->enabled = f.Bool("enabled", true);
+  b->paths = f.StringList("paths", 32, 1024);
+  if (b->paths.empty() && !site->web_root.empty()) b->paths.push_back(site->web_root);
+  b->exclude = f.StringList("exclude", 100, 1024);
+  b->interval = f.Seconds("interval_seconds", b->interval, 60, 604800);
+  b->full_interval = absl::Hours(f.Int("full_interval_hours", 24, 0, 8760));
+  b->media = f.StringList("media", 8, 1024);
+  b->compression_level = static_cast<int>(f.Int("compression_level", b->compression_level, 1, 19));
+  b->keep_last = static_cast<int>(f.Int("keep_last", b->keep_last, 1, 1000));
+  b->keep_daily = static_cast<int>(f.Int("keep_daily", b->keep_daily, 0, 366));
+  b->keep_weekly = static_cast<int>(f.Int("keep_weekly", b->keep_weekly, 0, 520));
+  b->verify = f.Bool("verify", b->verify);
+  b->min_free_bytes = f.Int("min_free_mb", b->min_free_bytes >> 20, 0, 1048576) << 20;
+  std::vector<YAML::Node> dbs = f.MapList("databases");
+  if (f.status().ok() && dbs.size() > 16) f.Fail("databases", "has more than 16 entries");
+  std::set<std::string> names;
+  for (size_t i = 0; i < dbs.size() && f.status().ok(); ++i) {
+    YamlFields d(dbs[i], source, absl::StrCat(prefix, "backup.databases[", i, "]."));
+    DatabaseDumpConfig db;
+    db.name = d.String("name", true);
+    db.command = d.StringList("command", 64, 4096);
+    db.timeout = d.Seconds("timeout_seconds", db.timeout, 10, 86400);
+    if (d.status().ok() && (!IsValidId(db.name) || db.name.size() > 64)) {
+      d.Fail("name", "must be 1..64 bytes of letters, digits, '.', '_' or '-'");
+    }
+    if (d.status().ok() && db.command.empty()) {
+      d.Fail("command", "is required: the dump program and its arguments, e.g. [pg_dump, mydb]");
+    }
+    if (d.status().ok() && !names.insert(db.name).second) {
+      d.Fail("name", absl::StrCat("'", db.name, "' is used twice"));
+    }
+    d.CheckNoUnknownKeys();
+    PANTAU_RETURN_IF_ERROR(d.status());
+    b->databases.push_back(std::move(db));
+  }
+  if (f.status().ok() && b->enabled && b->paths.empty() && b->databases.empty()) {
+    f.Fail("paths", "nothing to back up: give paths, databases or the site's web_root");
+  }
+  if (f.status().ok() && b->enabled && b->media.empty()) {
+    f.Fail("media", "is required: one or more directories on backup media");
+  }
+  for (const std::string& path : b->paths) {
+    if (f.status().ok() && !IsAbsoluteDir(path)) {
+      f.Fail("paths", absl::StrCat("'", path, "' must be an absolute path"));
+    }
+  }
+  for (const std::string& medium : b->media) {
+    if (f.status().ok() && !IsAbsoluteDir(medium)) {
+      f.Fail("media", absl::StrCat("'", medium, "' must be an absolute path"));
+    }
+    for (const std::string& path : b->paths) {
+      std::string root = path.back() == '/' ? path : path + "/";
+      if (f.status().ok() && (medium == path || absl::StartsWith(medium, root))) {
+        f.Fail("media", absl::StrCat("'", medium, "' lies inside the backed-up path '", path,
+                                     "' (the backup would contain itself)"));
+      }
+    }
+  }
+  f.CheckNoUnknownKeys();
+  return f.status();
+}
+
 absl::Status ParseSite(const YAML::Node& node, const std::string& source, int index,
                        SiteConfig* site) {
   const std::string prefix = absl::StrCat("sites[", index, "].");
@@ -191,6 +284,11 @@ absl::Status ParseSite(const YAML::Node& node, const std::string& source, int in
   }
   site->max_redirects = static_cast<int>(f.Int("max_redirects", site->max_redirects, 0, 20));
   site->tls_min_days = static_cast<int>(f.Int("tls_min_days", site->tls_min_days, 0, 365));
+  site->web_root = f.String("web_root", false);
+  while (site->web_root.size() > 1 && site->web_root.back() == '/') site->web_root.pop_back();
+  if (f.status().ok() && !site->web_root.empty() && !IsAbsoluteDir(site->web_root)) {
+    f.Fail("web_root", "must be an absolute path");
+  }
   if (f.status().ok() && !IsValidId(site->id)) {
     f.Fail("id", "must be 1..128 bytes of letters, digits, '.', '_' or '-'");
   }
@@ -209,6 +307,8 @@ absl::Status ParseSite(const YAML::Node& node, const std::string& source, int in
   PANTAU_RETURN_IF_ERROR(ParseTcp(f, source, prefix, &site->tcp));
   PANTAU_RETURN_IF_ERROR(ParseContent(f, source, prefix, &site->content));
   PANTAU_RETURN_IF_ERROR(ParseLogs(f, source, prefix, &site->logs));
+  PANTAU_RETURN_IF_ERROR(ParseIntegrity(f, source, prefix, site));
+  PANTAU_RETURN_IF_ERROR(ParseBackup(f, source, prefix, site));
   f.CheckNoUnknownKeys();
   return f.status();
 }

@@ -106,6 +106,77 @@ struct LogwatchConfig {
   logwatch::ActiveResponseConfig active_response;
 };
 
+// A database dumped into each backup (YAML: an entry of `sites[].backup.databases`). The
+// command's standard output is streamed into the archive as databases/<name>.sql (in parts of
+// at most 64 MiB: databases/<name>.sql.part00001, ...); it is never written to disk first.
+struct DatabaseDumpConfig {
+  // 1..64 bytes of [A-Za-z0-9._-] (name). Required, unique within the job.
+  std::string name;
+  // The program and its arguments, run without a shell (command), e.g.
+  // [mysqldump, --single-transaction, --defaults-extra-file=/etc/pantau/my.cnf, joomla].
+  // A non-zero exit fails the backup with the last lines of its standard error.
+  std::vector<std::string> command;
+  // The dump is killed after this long (timeout_seconds, 10..86400). Default 3600.
+  absl::Duration timeout = absl::Seconds(3600);
+};
+
+// Backups of a site to media (YAML: `sites[].backup`; absent = none).
+struct BackupJobConfig {
+  bool enabled = false;  // true when the key is present, unless enabled: false
+  // Directories backed up (paths), absolute. Default: the site's web_root.
+  std::vector<std::string> paths;
+  // Left out (exclude): fnmatch(3) patterns matched against the path relative to its backup
+  // path and against the file name ("*.log", "cache/*", "wp-content/cache"). A matching
+  // directory is skipped whole. At most 100.
+  std::vector<std::string> exclude;
+  std::vector<DatabaseDumpConfig> databases;  // at most 16
+  // Time between backups (interval_seconds, 60..604800). Default 6 h (the SOP's).
+  absl::Duration interval = absl::Hours(6);
+  // A full archive is made when the last full one is older than this (full_interval_hours,
+  // 0..8760); runs between are incremental (they reference the unchanged files of the last
+  // full archive). 0 = every run is full. Default 24.
+  absl::Duration full_interval = absl::Hours(24);
+  // Backup media: absolute directories, e.g. a mounted disk (media, 1..8). Each gets its own
+  // copy of every archive. Required.
+  std::vector<std::string> media;
+  // zstd level (compression_level, 1..19). Default 3.
+  int compression_level = 3;
+  // Retention (keep_last 1..1000, default 8; keep_daily 0..366, default 7; keep_weekly
+  // 0..520, default 4): the newest keep_last backups, plus the newest of each of the last
+  // keep_daily days and keep_weekly weeks, plus the full archives these depend on.
+  int keep_last = 8;
+  int keep_daily = 7;
+  int keep_weekly = 4;
+  // Re-read every archive from every medium after writing it and check every hash (verify).
+  // Default true.
+  bool verify = true;
+  // Space that must remain free on a medium after the archive (min_free_mb, 0..1048576).
+  // Default 64 MiB.
+  int64_t min_free_bytes = int64_t{64} << 20;
+};
+
+// Web-root integrity monitoring (YAML: `sites[].integrity`). On by default when the site has
+// a web_root.
+struct IntegrityConfig {
+  bool enabled = true;  // enabled (only meaningful with a web_root)
+  // Upload directories relative to the web root (upload_dirs): a script appearing there is
+  // critical. Default: common CMS upload folders that exist under the web root.
+  std::vector<std::string> upload_dirs = {"uploads", "upload", "wp-content/uploads",
+                                          "images", "files", "media", "assets/uploads",
+                                          "storage", "tmp"};
+  // Not watched (exclude): fnmatch(3) patterns on the path relative to the web root and on
+  // the file name ("cache/*", "*.log"). At most 100.
+  std::vector<std::string> exclude;
+  // A full rescan every rescan_interval_seconds (60..604800), besides inotify. Default 1 h.
+  absl::Duration rescan_interval = absl::Hours(1);
+  // How much of a file's start and of its end is searched for signatures (max_read_bytes,
+  // 4096..67108864). Default 1 MiB each.
+  int64_t max_read_bytes = int64_t{1} << 20;
+  // Changes are looked at this long after inotify reports them, so a file being written is
+  // read once complete (settle_ms, 0..10000). Default 300 ms.
+  absl::Duration settle = absl::Milliseconds(300);
+};
+
 // One monitored site (YAML: an entry of `sites`).
 struct SiteConfig {
   // Site id, 1..128 bytes of [A-Za-z0-9._-] (id). Required, unique.
@@ -134,6 +205,11 @@ struct SiteConfig {
   ContentCheckConfig content;
   // Web-server logs of the site (logs). Empty = no log watching.
   std::vector<LogSourceConfig> logs;
+  // The site's document root on this host (web_root), absolute; empty when the site is not
+  // served from this host. Integrity monitoring and the default backup path use it.
+  std::string web_root;
+  IntegrityConfig integrity;
+  BackupJobConfig backup;
 };
 
 // Where and how to reach the collector (YAML: `collector`).

@@ -561,5 +561,116 @@ TEST(AgentConfig, RejectsBadLogEntriesNamingTheKey) {
   }
 }
 
+// Backups and integrity monitoring of a site served from this host.
+constexpr char kWithBackup[] = R"yaml(
+agent_id: agent-1
+collector:
+  address: collector.example:7443
+sites:
+  - id: www
+    url: https://www.example/
+    web_root: /var/www/html/
+    integrity:
+      upload_dirs: [wp-content/uploads]
+      exclude: ["cache/*"]
+      rescan_interval_seconds: 600
+      max_read_bytes: 65536
+      settle_ms: 100
+    backup:
+      exclude: ["*.log", "cache"]
+      databases:
+        - name: joomla
+          command: [mysqldump, --single-transaction, joomla]
+          timeout_seconds: 600
+      interval_seconds: 3600
+      full_interval_hours: 48
+      media: [/mnt/backup, /media/usb]
+      compression_level: 6
+      keep_last: 4
+      keep_daily: 3
+      keep_weekly: 2
+      verify: false
+      min_free_mb: 100
+)yaml";
+
+TEST(AgentConfig, ParsesBackupAndIntegrity) {
+  ASSERT_OK_AND_ASSIGN(AgentConfig c, ParseAgentConfig(kWithBackup, "agent.yaml"));
+  const SiteConfig& s = c.sites.at(0);
+  EXPECT_EQ(s.web_root, "/var/www/html");
+  EXPECT_TRUE(s.integrity.enabled);
+  EXPECT_THAT(s.integrity.upload_dirs, ElementsAre("wp-content/uploads"));
+  EXPECT_THAT(s.integrity.exclude, ElementsAre("cache/*"));
+  EXPECT_EQ(s.integrity.rescan_interval, absl::Seconds(600));
+  EXPECT_EQ(s.integrity.max_read_bytes, 65536);
+  EXPECT_EQ(s.integrity.settle, absl::Milliseconds(100));
+  const BackupJobConfig& b = s.backup;
+  EXPECT_TRUE(b.enabled);
+  EXPECT_THAT(b.paths, ElementsAre("/var/www/html"));  // the web root by default
+  EXPECT_THAT(b.exclude, ElementsAre("*.log", "cache"));
+  ASSERT_EQ(b.databases.size(), 1u);
+  EXPECT_EQ(b.databases[0].name, "joomla");
+  EXPECT_THAT(b.databases[0].command, ElementsAre("mysqldump", "--single-transaction", "joomla"));
+  EXPECT_EQ(b.databases[0].timeout, absl::Seconds(600));
+  EXPECT_EQ(b.interval, absl::Hours(1));
+  EXPECT_EQ(b.full_interval, absl::Hours(48));
+  EXPECT_THAT(b.media, ElementsAre("/mnt/backup", "/media/usb"));
+  EXPECT_EQ(b.compression_level, 6);
+  EXPECT_EQ(b.keep_last, 4);
+  EXPECT_EQ(b.keep_daily, 3);
+  EXPECT_EQ(b.keep_weekly, 2);
+  EXPECT_FALSE(b.verify);
+  EXPECT_EQ(b.min_free_bytes, int64_t{100} << 20);
+}
+
+TEST(AgentConfig, BackupAndIntegrityDefaults) {
+  ASSERT_OK_AND_ASSIGN(AgentConfig c,
+                       ParseAgentConfig(WithSite("    web_root: /srv/www\n    backup:\n"
+                                                 "      media: [/mnt/backup]\n"),
+                                        "agent.yaml"));
+  const SiteConfig& s = c.sites.at(0);
+  EXPECT_TRUE(s.integrity.enabled);  // on with a web root
+  EXPECT_EQ(s.integrity.rescan_interval, absl::Hours(1));
+  EXPECT_EQ(s.backup.interval, absl::Hours(6));  // the SOP's
+  EXPECT_EQ(s.backup.full_interval, absl::Hours(24));
+  EXPECT_EQ(s.backup.compression_level, 3);
+  EXPECT_TRUE(s.backup.verify);
+  EXPECT_EQ(s.backup.keep_last, 8);
+  ASSERT_OK_AND_ASSIGN(AgentConfig none, ParseAgentConfig(WithSite(""), "agent.yaml"));
+  EXPECT_FALSE(none.sites.at(0).integrity.enabled);  // no web root, nothing to watch
+  EXPECT_FALSE(none.sites.at(0).backup.enabled);
+}
+
+TEST(AgentConfig, RejectsBadBackupAndIntegrityNamingTheKey) {
+  struct Case {
+    const char* from;
+    const char* to;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"web_root: /var/www/html/", "web_root: var/www", "sites[0].web_root: must be an absolute path"},
+      {"media: [/mnt/backup, /media/usb]", "media: []", "sites[0].backup.media: is required"},
+      {"media: [/mnt/backup, /media/usb]", "media: [backup]", "'backup' must be an absolute path"},
+      {"media: [/mnt/backup, /media/usb]", "media: [/var/www/html/backups]",
+       "lies inside the backed-up path"},
+      {"compression_level: 6", "compression_level: 25", "sites[0].backup.compression_level"},
+      {"interval_seconds: 3600", "interval_seconds: 5", "sites[0].backup.interval_seconds"},
+      {"          command: [mysqldump, --single-transaction, joomla]\n", "",
+       "sites[0].backup.databases[0].command: is required"},
+      {"name: joomla", "name: \"jo omla\"", "sites[0].backup.databases[0].name"},
+      {"upload_dirs: [wp-content/uploads]", "upload_dirs: [/tmp]", "must be relative to web_root"},
+      {"upload_dirs: [wp-content/uploads]", "upload_dirs: [../up]", "must be relative to web_root"},
+      {"settle_ms: 100", "settle_ms: 100\n      colour: red", "colour"},
+      {"verify: false", "verify: maybe", "sites[0].backup.verify"},
+      {"    web_root: /var/www/html/\n", "", "integrity monitoring needs the site's web_root"},
+  };
+  for (const Case& c : cases) {
+    const std::string yaml = absl::StrReplaceAll(kWithBackup, {{c.from, c.to}});
+    ASSERT_NE(yaml, kWithBackup) << c.from;
+    EXPECT_THAT(ParseAgentConfig(yaml, "agent.yaml").status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)))
+        << c.to;
+  }
+}
+
 }  // namespace
 }  // namespace pantau::agent

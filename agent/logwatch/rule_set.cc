@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "agent/logwatch/request_kind.h"
 #include "agent/logwatch/uri_decode.h"
+#include "common/ids.h"
 #include "common/status_macros.h"
 #include "common/yaml_fields.h"
 #include "re2/re2.h"
@@ -42,16 +43,6 @@ RE2::Options PatternOptions() {
   options.set_log_errors(false);
   options.set_max_mem(kSetMaxMem);
   return options;
-}
-
-bool ValidId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' || c == '.' || c == '-')) {
-      return false;
-    }
-  }
-  return true;
 }
 
 bool ValidFamily(absl::string_view family) {
@@ -156,7 +147,7 @@ absl::Status ParseRule(const YAML::Node& node, const std::string& source, Parsed
   auto fail = [&](absl::string_view message) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": ", message));
   };
-  if (!ValidId(rule.id)) return fail("id must be 1..64 characters of [a-z0-9_.-]");
+  if (!IsValidRuleId(rule.id)) return fail("id must be 1..64 characters of [a-z0-9_.-]");
   YamlFields g(node, source, absl::StrCat("rule '", rule.id, "'."));
   g.String("id", true);
   rule.family = g.String("family", true);

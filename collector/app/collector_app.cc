@@ -110,7 +110,7 @@ absl::StatusOr<std::unique_ptr<CollectorApp>> CollectorApp::Create(const Collect
                                                 app->registry_.get());
   IncidentEngine* engine = app->engine_.get();
   app->agent_service_ = std::make_unique<AgentServiceImpl>(
-      *app->store_, *app->metrics_, config.limits,
+      *app->store_, *app->metrics_, config.limits, clock,
       [engine](const v1::PushRequest& request) { engine->OnBatchStored(request); });
   app->operator_service_ =
       std::make_unique<OperatorServiceImpl>(*app->store_, *app->engine_, clock);

@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "common/utf8.h"
 
@@ -30,6 +31,23 @@ std::string AgeAt(int64_t unix_ms, int64_t now_unix_ms) {
 std::string Cut(const std::string& text, size_t width) {
   if (text.size() <= width) return text;
   return absl::StrCat(ClampUtf8(text, width - 3), "...");
+}
+
+std::string FormatBytes(int64_t bytes) {
+  const char* units[] = {"B", "K", "M", "G", "T", "P"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? absl::StrCat(bytes, "B") : absl::StrFormat("%.1f%s", v, units[u]);
+}
+
+std::string PadLeft(const std::string& text, size_t width) {
+  size_t chars = 0;
+  for (char c : text) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return chars >= width ? text : absl::StrCat(std::string(width - chars, ' '), text);
 }
 
 std::string Plural(int64_t n, absl::string_view one, absl::string_view many) {

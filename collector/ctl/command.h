@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "collector/ctl/ctl.h"
 #include "common/grpc_channel.h"
+#include "common/json_writer.h"
 #include "pantau/v1/operator_service.grpc.pb.h"
 
 namespace pantau::ctl {
@@ -39,12 +40,39 @@ extern const char kUsage[];
 
 // --- text helpers ---------------------------------------------------------------------------
 
+// The backup members of a site's state as JSON (inside an object the caller opened), for
+// SiteStatus (status --json) and BackupSiteState (backups --json), which share these fields.
+template <typename BackupState>
+void WriteBackupStateMembers(JsonWriter& w, const BackupState& s) {
+  w.Key("last_backup_unix_ms").Int(s.last_backup_unix_ms())
+      .Key("last_backup_verified").Bool(s.last_backup_verified())
+      .Key("last_backup_error").String(s.last_backup_error());
+  w.Key("last_verified_backup_unix_ms");
+  if (s.last_verified_backup_known()) {
+    w.Int(s.last_verified_backup_unix_ms());
+  } else {
+    w.Null();
+  }
+  w.Key("last_verified_backup_age_seconds");
+  if (s.last_verified_backup_known()) {
+    w.Int(s.last_verified_backup_age_seconds());
+  } else {
+    w.Null();
+  }
+  w.Key("interval_seconds").Int(s.backup_interval_seconds())
+      .Key("overdue").Bool(s.backup_overdue());
+}
+
 // "12s", "5m", "3h", "2d".
 std::string FormatAge(int64_t seconds);
 // The age of `unix_ms` at `now_unix_ms` (never negative).
 std::string AgeAt(int64_t unix_ms, int64_t now_unix_ms);
 // Cut to `width` bytes with "..." (on a UTF-8 character boundary).
 std::string Cut(const std::string& text, size_t width);
+// "12.3M": bytes for people.
+std::string FormatBytes(int64_t bytes);
+// `text` with spaces before it up to `width` characters (UTF-8 aware: "—" is one).
+std::string PadLeft(const std::string& text, size_t width);
 // "1 court", "2 courts".
 std::string Plural(int64_t n, absl::string_view one, absl::string_view many);
 
@@ -167,6 +195,7 @@ bool ParseId(ArgParser& parser, const std::vector<std::string>& positional, cons
 
 int RunStatus(Session& session, const std::vector<std::string>& args);
 int RunAlerts(Session& session, const std::vector<std::string>& args);
+int RunBackups(Session& session, const std::vector<std::string>& args);
 int RunVisitors(Session& session, const std::vector<std::string>& args);
 int RunIncidents(Session& session, const std::vector<std::string>& args);
 int RunMaintenance(Session& session, const std::vector<std::string>& args);

@@ -21,8 +21,14 @@ const char kUsage[] =
     "                 [--token-file FILE] COMMAND\n"
     "commands:\n"
     "  status [--json] [--court CODE]   every site with its last probe result and its age,\n"
-    "                                   certificate, content age and open findings; exits 1\n"
+    "                                   certificate, content age, open findings and the age\n"
+    "                                   of its last verified backup (\"!\" overdue); exits 1\n"
     "                                   when a critical finding is open\n"
+    "  backups [--site SITE] [--court CODE] [--limit N] [--json]\n"
+    "                                   backup runs the agents reported, newest first, and\n"
+    "                                   each site's last verified backup; exits 1 when a\n"
+    "                                   listed site's newest backup failed or its last\n"
+    "                                   verified backup is overdue\n"
     "  alerts [--site SITE] [--court CODE] [--all] [--limit N] [--json]\n"
     "                                   suspicious activity found in the sites' logs, newest\n"
     "                                   first: open alerts, or all with --all (limit 1..1000,\n"
@@ -69,6 +75,15 @@ std::string CertCell(const v1::SiteStatus& s) {
     return absl::StrCat(s.tls_days_left(), "d", s.tls_verified() ? "" : "!");
   }
   return s.tls_verified() ? "?" : "invalid";
+}
+
+// BACKUP: the age of the last verified backup ("3h"), "—" when there is none, "!" after it
+// when it is overdue; "-" when the site never sent a backup summary.
+std::string BackupCell(const v1::SiteStatus& s) {
+  if (s.last_backup_unix_ms() == 0) return "-";
+  const std::string age =
+      s.last_verified_backup_known() ? FormatAge(s.last_verified_backup_age_seconds()) : "—";
+  return absl::StrCat(age, s.backup_overdue() ? "!" : "");
 }
 
 // "2 gambling_spam,cloaking": the number of open findings and their kinds, most severe first,
@@ -119,6 +134,9 @@ std::string StatusJson(const v1::GetStatusResponse& status) {
     }
     w.Key("content_age_source").String(s.content_age_source());
     w.Key("open_log_alerts").Int(s.open_log_alerts());
+    w.Key("backup").BeginObject();
+    WriteBackupStateMembers(w, s);
+    w.EndObject();
     w.Key("requests_last_hour").Int(s.requests_last_hour());
     w.Key("findings").BeginArray();
     for (const v1::OpenFinding& f : s.open_findings()) {
@@ -143,9 +161,10 @@ std::string StatusTable(const v1::GetStatusResponse& status) {
   if (status.sites().empty()) {
     return "no sites have reported yet (is an agent running and connected?)\n";
   }
-  constexpr char kRow[] = "%-14s %-24s %-5s %6s %10s %8s %-8s %7s %-28s %6s  %s\n";
+  constexpr char kRow[] = "%-14s %-24s %-5s %6s %10s %8s %-8s %7s %-28s %6s %s  %s\n";
   std::string out = absl::StrFormat(kRow, "COURT", "SITE", "UP", "HTTP", "LATENCY", "AGE", "CERT",
-                                    "CONTENT", "FINDINGS", "ALERTS", "URL / ERROR");
+                                    "CONTENT", "FINDINGS", "ALERTS", PadLeft("BACKUP", 6),
+                                    "URL / ERROR");
   for (const v1::SiteStatus& s : status.sites()) {
     absl::StrAppend(
         &out, absl::StrFormat(kRow, s.court_id(), s.site(), s.up() ? "up" : "DOWN",
@@ -157,6 +176,7 @@ std::string StatusTable(const v1::GetStatusResponse& status) {
                                   : "-",
                               FindingsCell(s),
                               s.open_log_alerts() > 0 ? absl::StrCat(s.open_log_alerts()) : "-",
+                              PadLeft(BackupCell(s), 6),
                               absl::StrCat(s.url(), s.error().empty()
                                                         ? ""
                                                         : absl::StrCat("  (", s.error(), ")"))));
@@ -175,18 +195,6 @@ int CriticalFindings(const v1::GetStatusResponse& status) {
 }
 
 namespace {
-
-// "12.3M": bytes for people.
-std::string FormatBytes(int64_t bytes) {
-  const char* units[] = {"B", "K", "M", "G", "T", "P"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 5) {
-    v /= 1024;
-    ++u;
-  }
-  return u == 0 ? absl::StrCat(bytes, "B") : absl::StrFormat("%.1f%s", v, units[u]);
-}
 
 
 void KeyCountsJson(JsonWriter& w, const char* name,
@@ -479,6 +487,7 @@ int RunCtl(const std::vector<std::string>& args, const CtlEnvironment& env, std:
   using Command = int (*)(Session&, const std::vector<std::string>&);
   static const std::pair<const char*, Command> kCommands[] = {
       {"status", RunStatus},       {"alerts", RunAlerts},
+      {"backups", RunBackups},
       {"visitors", RunVisitors},   {"whoami", RunWhoAmI},
       {"incidents", RunIncidents}, {"maintenance", RunMaintenance},
       {"org", RunOrg},             {"people", RunPeople},

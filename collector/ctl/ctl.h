@@ -4,6 +4,7 @@
 //             [--token-file FILE]
 //             status [--json] [--court CODE]
 //             alerts [--site SITE] [--court CODE] [--all] [--limit N] [--json]
+//             backups [--site SITE] [--court CODE] [--limit N] [--json]
 //             visitors --site SITE [--court CODE] [--minutes N] [--json]
 //             whoami [--json]
 //             incidents [list] [--court CODE] [--site SITE] [--all] [--limit N] [--json]
@@ -61,7 +62,8 @@ CtlEnvironment ProcessEnvironment();
 // Runs one command. Returns the exit code: 0 success; 1 the collector failed, refused
 // (UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND, FAILED_PRECONDITION, ...) or is unreachable,
 // or (status) a CRITICAL finding is open on some site, or (alerts) an open CRITICAL log alert
-// is listed, or (incidents) an unresolved critical incident is listed; 2 usage error,
+// is listed, or (backups) a listed site's newest backup failed or its last verified backup is
+// overdue, or (incidents) an unresolved critical incident is listed; 2 usage error,
 // including no operator token. `args` excludes the program name.
 int RunCtl(const std::vector<std::string>& args, const CtlEnvironment& env, std::ostream& out,
            std::ostream& err);
@@ -82,6 +84,13 @@ std::string VisitorsJson(const v1::GetVisitorStatsResponse& stats);
 std::string VisitorsTable(const v1::GetVisitorStatsResponse& stats, absl::TimeZone zone);
 // Listed alerts that are open and CRITICAL.
 int OpenCriticalAlerts(const v1::ListLogAlertsResponse& alerts);
+
+// Renderings of a ListBackups answer (exposed for tests): the backups (started in WIB), then
+// one line per site with its last verified backup.
+std::string BackupsJson(const v1::ListBackupsResponse& backups);
+std::string BackupsTable(const v1::ListBackupsResponse& backups);
+// Listed sites whose newest backup failed or whose last verified backup is overdue.
+int BackupProblems(const v1::ListBackupsResponse& backups);
 
 // Renderings of incidents (exposed for tests). The detail shows times in the incident's court
 // zone (incident.time_zone).

@@ -114,6 +114,57 @@ TEST(StatusTable, ShowsDownSitesWithTheirErrorAndReadableAges) {
   EXPECT_THAT(StatusTable(v1::GetStatusResponse()), HasSubstr("no sites have reported yet"));
 }
 
+TEST(StatusTable, ShowsTheAgeOfTheLastVerifiedBackupWithADashWhenNoneAndAMarkWhenOverdue) {
+  v1::GetStatusResponse r = TwoSites();
+  v1::SiteStatus* www = r.mutable_sites(0);
+  www->set_last_backup_unix_ms(1795590000000);
+  www->set_last_verified_backup_known(true);
+  www->set_last_verified_backup_age_seconds(3 * 3600 + 5);
+  v1::SiteStatus* sipp = r.mutable_sites(1);
+  sipp->set_last_backup_unix_ms(1795590000000);
+  sipp->set_last_backup_error("medium not mounted");
+  sipp->set_backup_overdue(true);  // and never verified
+  const std::string table = StatusTable(r);
+  EXPECT_THAT(table, HasSubstr(" BACKUP  URL / ERROR"));
+  EXPECT_THAT(table, HasSubstr("     3h  https://pn-contoh.go.id/"));
+  EXPECT_THAT(table, HasSubstr("     \xE2\x80\x94!  "));  // "—!" right-aligned like the others
+  EXPECT_THAT(StatusTable(TwoSites()), HasSubstr("      -  https://pn-contoh.go.id/"));
+}
+
+TEST(BackupsTable, ListsRunsThenTheStateOfEachSite) {
+  v1::ListBackupsResponse r;
+  v1::BackupInfo* b = r.add_backups();
+  b->set_court_id("PN-X");
+  v1::BackupSummary* s = b->mutable_summary();
+  s->set_site("pn-x");
+  s->set_backup_id("pn-x-20261126T030000Z");
+  s->set_kind("incremental");
+  s->set_started_unix_ms(1795662000000);  // 10.00 WIB
+  s->set_finished_unix_ms(1795662095000);
+  s->set_bytes(3 << 20);
+  s->set_files(1234);
+  s->set_verified(false);
+  s->set_error("medium full");
+  v1::BackupSiteState* st = r.add_sites();
+  st->set_court_id("PN-X");
+  st->set_site("pn-x");
+  st->set_last_backup_error("medium full");
+  st->set_backup_overdue(true);
+  const std::string table = BackupsTable(r);
+  EXPECT_THAT(table, HasSubstr("pn-x-20261126T030000Z"));
+  EXPECT_THAT(table, HasSubstr("incremental 2026-11-26 10:00 WIB"));
+  EXPECT_THAT(table, HasSubstr("1m35s"));
+  EXPECT_THAT(table, HasSubstr("3.0M"));
+  EXPECT_THAT(table, HasSubstr("NO        medium full"));
+  EXPECT_THAT(table, HasSubstr("none"));
+  EXPECT_THAT(table, HasSubstr("6h (SOP)  OVERDUE; FAILED: medium full"));
+  EXPECT_EQ(BackupProblems(r), 1);
+  r.mutable_sites(0)->clear_last_backup_error();
+  r.mutable_sites(0)->set_backup_overdue(false);
+  EXPECT_EQ(BackupProblems(r), 0);
+  EXPECT_THAT(BackupsTable(v1::ListBackupsResponse()), HasSubstr("no backups reported"));
+}
+
 TEST(StatusJson, HasCertificateContentAgeAndFindings) {
   const std::string json = StatusJson(WithChecks(v1::Finding::CRITICAL));
   EXPECT_THAT(json, HasSubstr("\"tls\":{\"checked\":true,\"days_left\":45,\"verified\":true,"
@@ -605,6 +656,26 @@ TEST(IncidentsTable, ShowsIdSeverityStateCourtSiteKindAgeStepAndHolder) {
                         "\"Asia/Makassar\",\"site\":\"pn-makassar\",\"kind\":\"site_down\","
                         "\"severity\":\"critical\",\"state\":\"resolved\""));
   EXPECT_THAT(IncidentsJson(list), HasSubstr("\"truncated\":true,\"now_unix_ms\":1767225600000}"));
+}
+
+TEST(IncidentDetail, NamesTheLastCleanBackupAndItsRestoreCommandOfAnIntegrityIncident) {
+  v1::GetIncidentResponse r;
+  r.set_now_unix_ms(kNow);
+  *r.mutable_incident() = AnIncident();
+  r.mutable_incident()->set_kind("web_root_compromised");
+  EXPECT_THAT(IncidentDetail(r), Not(HasSubstr("Cadangan")));
+  r.mutable_incident()->set_restore_known(true);
+  EXPECT_THAT(IncidentDetail(r),
+              HasSubstr("\nBelum ada cadangan terverifikasi sebelum temuan pertama.\n"));
+  r.mutable_incident()->set_last_clean_backup_id("pn-x-20261126T000000Z");
+  r.mutable_incident()->set_last_clean_backup_unix_ms(1795651200000);  // 00:00 UTC
+  r.mutable_incident()->set_restore_command("pantau-agent backup restore pn-x-20261126T000000Z --to DIR");
+  const std::string text = IncidentDetail(r);
+  EXPECT_THAT(text, HasSubstr("Cadangan bersih terakhir: pn-x-20261126T000000Z (2026-11-26 08:00 "
+                              "WITA)\nPerintah pemulihan: pantau-agent backup restore "
+                              "pn-x-20261126T000000Z --to DIR\n"));
+  EXPECT_THAT(IncidentJson(r), HasSubstr("\"restore\":{\"last_clean_backup_id\":"
+                                         "\"pn-x-20261126T000000Z\""));
 }
 
 TEST(IncidentDetail, ShowsRunbookStepsTimelineInTheCourtZoneAndNotifications) {

@@ -42,8 +42,15 @@ void WriteIncident(JsonWriter& w, const v1::Incident& i) {
       .Key("vendor_ticket_open").Bool(i.vendor_ticket_open())
       .Key("level").Int(i.level())
       .Key("flap_count").Int(i.flap_count())
-      .Key("in_maintenance").Bool(i.in_maintenance())
-      .EndObject();
+      .Key("in_maintenance").Bool(i.in_maintenance());
+  if (i.restore_known()) {
+    w.Key("restore").BeginObject()
+        .Key("last_clean_backup_id").String(i.last_clean_backup_id())
+        .Key("last_clean_backup_unix_ms").Int(i.last_clean_backup_unix_ms())
+        .Key("restore_command").String(i.restore_command())
+        .EndObject();
+  }
+  w.EndObject();
 }
 
 // "2 kasubbag": the escalation step reached and its role; "-" before the first page.
@@ -229,6 +236,21 @@ std::string IncidentDetail(const v1::GetIncidentResponse& incident) {
   }
   if (i.in_maintenance()) field("maintenance", "a maintenance window covers it: no pages");
   if (!i.detail().empty()) field("detail", i.detail());
+  if (i.restore_known()) {
+    // The same words as the pages (collector/incidents/messages.cc RestoreLines).
+    if (i.last_clean_backup_id().empty()) {
+      absl::StrAppend(&out, "\nBelum ada cadangan terverifikasi sebelum temuan pertama.\n");
+    } else {
+      absl::StrAppend(&out, "\nCadangan bersih terakhir: ", i.last_clean_backup_id());
+      if (i.last_clean_backup_unix_ms() > 0) {
+        absl::StrAppend(&out, " (", when(i.last_clean_backup_unix_ms()), ")");
+      }
+      absl::StrAppend(&out, "\n");
+      if (!i.restore_command().empty()) {
+        absl::StrAppend(&out, "Perintah pemulihan: ", i.restore_command(), "\n");
+      }
+    }
+  }
 
   const v1::Runbook& rb = incident.runbook();
   if (!rb.title().empty() || !rb.steps().empty()) {

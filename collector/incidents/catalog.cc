@@ -27,6 +27,18 @@ constexpr SourceName kSources[] = {
     {SignalSource::kProbeDown, "probe_down"}, {SignalSource::kProbeSlow, "probe_slow"},
     {SignalSource::kTlsExpiry, "tls_expiry"}, {SignalSource::kAgentSilent, "agent_silent"},
     {SignalSource::kFinding, "finding"},      {SignalSource::kLogAlert, "log_alert"},
+    {SignalSource::kBackup, "backup"},
+};
+
+struct BackupSignalNameEntry {
+  BackupSignal signal;
+  absl::string_view name;
+};
+constexpr BackupSignalNameEntry kBackupSignals[] = {
+    {BackupSignal::kOverdue, "overdue"},
+    {BackupSignal::kFailed, "failed"},
+    {BackupSignal::kUnverified, "unverified"},
+    {BackupSignal::kSuspicious, "suspicious"},
 };
 
 // Keys that only mean something for some sources. A key given for another source would do
@@ -46,6 +58,9 @@ const std::vector<SourceKey>& SourceKeys() {
       {"finding_kinds", {SignalSource::kFinding}},
       {"log_families", {SignalSource::kLogAlert}},
       {"min_count", {SignalSource::kLogAlert}},
+      {"backup_signal", {SignalSource::kBackup}},
+      {"grace_seconds", {SignalSource::kBackup}},
+      {"drop_share", {SignalSource::kBackup}},
   };
   return *keys;
 }
@@ -130,6 +145,9 @@ absl::Status ParseRule(const YAML::Node& node, const std::string& source, Incide
   rule->log_families = NameList(f, "log_families");
   rule->min_count = f.Int("min_count", 1, 1, 1000000000);
   rule->auto_resolve = f.Bool("auto_resolve", true);
+  const std::string backup_signal = f.String("backup_signal", false);
+  rule->grace = f.Seconds("grace_seconds", absl::Hours(1), 0, 7 * 86400);
+  rule->drop_share = f.Double("drop_share", 0.5, 0.01, 0.99);
   f.CheckNoUnknownKeys();
   PANTAU_RETURN_IF_ERROR(f.status());
 
@@ -163,6 +181,25 @@ absl::Status ParseRule(const YAML::Node& node, const std::string& source, Incide
         f.Fail("log_families", "is required for source log_alert (at least one family)");
       }
       break;
+    case SignalSource::kBackup: {
+      bool known = false;
+      for (const BackupSignalNameEntry& b : kBackupSignals) {
+        if (b.name == backup_signal) {
+          rule->backup_signal = b.signal;
+          known = true;
+        }
+      }
+      if (!known) {
+        f.Fail("backup_signal", absl::StrCat("is required for source backup: overdue, failed, "
+                                             "unverified or suspicious, got '",
+                                             backup_signal, "'"));
+      } else if (f.Has("grace_seconds") && rule->backup_signal != BackupSignal::kOverdue) {
+        f.Fail("grace_seconds", "only applies to backup_signal overdue");
+      } else if (f.Has("drop_share") && rule->backup_signal != BackupSignal::kSuspicious) {
+        f.Fail("drop_share", "only applies to backup_signal suspicious");
+      }
+      break;
+    }
     case SignalSource::kTlsExpiry:
       if (f.Has("tls_days")) {
         if (tls_days.empty()) f.Fail("tls_days", "must list at least one stage");
@@ -285,6 +322,27 @@ const IncidentRule* IncidentCatalog::FindRule(absl::string_view kind) const {
   return nullptr;
 }
 
+const IncidentRule* IncidentCatalog::FindBackupRule(BackupSignal signal) const {
+  for (const IncidentRule& rule : rules) {
+    if (rule.source == SignalSource::kBackup && rule.backup_signal == signal) return &rule;
+  }
+  return nullptr;
+}
+
+absl::string_view BackupSignalName(BackupSignal signal) {
+  for (const BackupSignalNameEntry& b : kBackupSignals) {
+    if (b.signal == signal) return b.name;
+  }
+  return "unknown";
+}
+
+absl::Duration BackupOverdueAfter(const IncidentCatalog& catalog, int64_t interval_seconds) {
+  const IncidentRule* rule = catalog.FindBackupRule(BackupSignal::kOverdue);
+  const absl::Duration interval =
+      interval_seconds > 0 ? absl::Seconds(interval_seconds) : kSopBackupInterval;
+  return interval + (rule != nullptr ? rule->grace : absl::Hours(1));
+}
+
 const Runbook* IncidentCatalog::FindRunbook(absl::string_view kind) const {
   auto it = runbooks.find(std::string(kind));
   return it == runbooks.end() ? nullptr : &it->second;
@@ -325,6 +383,16 @@ absl::StatusOr<IncidentCatalog> ParseIncidentCatalog(absl::string_view rules_yam
         return absl::InvalidArgumentError(absl::StrCat(
             where, ".finding_kinds: finding kind '", kind, "' is already counted by rule '",
             it->second->kind, "' (line ", it->second->line, ")"));
+      }
+    }
+    if (rule.source == SignalSource::kBackup) {
+      for (const IncidentRule& other : catalog.rules) {
+        if (&other == &rule) break;
+        if (other.source == SignalSource::kBackup && other.backup_signal == rule.backup_signal) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ".backup_signal: '", BackupSignalName(rule.backup_signal),
+              "' is already watched by rule '", other.kind, "' (line ", other.line, ")"));
+        }
       }
     }
     for (const std::string& family : rule.log_families) {

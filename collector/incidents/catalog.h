@@ -42,11 +42,27 @@ enum class SignalSource {
   kAgentSilent,  // an agent sent nothing (batch or heartbeat) for `silent_after`
   kFinding,      // an open finding (open_findings) of one of finding_kinds
   kLogAlert,     // an open log alert (log_alerts, not closed) of one of log_families
+  kBackup,       // the site's backups (BackupSummary): see BackupSignal
 };
-// YAML names: probe_down, probe_slow, tls_expiry, agent_silent, finding, log_alert.
+// YAML names: probe_down, probe_slow, tls_expiry, agent_silent, finding, log_alert, backup.
 absl::string_view SignalSourceName(SignalSource source);
 // The inverse of SignalSourceName; false (and *source untouched) for other names.
 bool ParseSignalSource(absl::string_view name, SignalSource* source);
+
+// What a `backup` rule looks at (YAML key backup_signal). A site that never sent a backup
+// summary has none of these.
+enum class BackupSignal {
+  kOverdue,     // no verified backup finished within the job's interval + grace_seconds
+  kFailed,      // the newest backup run of the site has an error
+  kUnverified,  // the newest backup run finished without error but was not verified
+  kSuspicious,  // the newest successful run's file count or source bytes fell by more than
+                // drop_share against the previous successful run (a wiped web root backed up)
+};
+// YAML names: overdue, failed, unverified, suspicious.
+absl::string_view BackupSignalName(BackupSignal signal);
+
+// The backup job interval assumed when an agent does not report one: the SOP's 6 hours.
+inline constexpr absl::Duration kSopBackupInterval = absl::Hours(6);
 
 struct IncidentRule {
   std::string kind;  // [a-z0-9_]{1,64}, unique, e.g. "site_down"
@@ -71,6 +87,12 @@ struct IncidentRule {
   // log_alert: alert families that count, and the smallest alert count that counts (default 1).
   std::vector<std::string> log_families;
   int64_t min_count = 1;
+  // backup: which condition (required), the grace after the job's interval before a backup
+  // is overdue (default 3600 s), and the share a file count / source size must fall by to be
+  // suspicious (default 0.5, i.e. to less than half).
+  BackupSignal backup_signal = BackupSignal::kOverdue;
+  absl::Duration grace = absl::Hours(1);
+  double drop_share = 0.5;
   // Resolve by itself once the signal is gone (default true). False: only by hand (e.g. a
   // webshell: the requests stopping proves nothing).
   bool auto_resolve = true;
@@ -97,7 +119,15 @@ struct IncidentCatalog {
 
   const IncidentRule* FindRule(absl::string_view kind) const;
   const Runbook* FindRunbook(absl::string_view kind) const;
+  // The rule of source backup watching `signal`; nullptr when there is none.
+  const IncidentRule* FindBackupRule(BackupSignal signal) const;
 };
+
+// How long after the last verified backup a site's backup is overdue: the job's interval
+// (`interval_seconds` as the agent reported it; kSopBackupInterval when 0) plus the grace of
+// the catalog's backup_overdue rule (one hour without such a rule). The backup_overdue
+// incident, GetStatus and ListBackups all use this.
+absl::Duration BackupOverdueAfter(const IncidentCatalog& catalog, int64_t interval_seconds);
 
 // Parses both files. InvalidArgument naming file:line and the key for: unknown keys, wrong
 // types, an unknown source, a kind twice, a rule without the keys its source needs (finding

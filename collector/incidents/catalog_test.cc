@@ -123,7 +123,31 @@ TEST(ShippedCatalog, HasTheSuggestedKindsWithTheirSettings) {
   EXPECT_EQ(webshell->severity, IncidentSeverity::kCritical);
   EXPECT_FALSE(webshell->auto_resolve);
   EXPECT_TRUE(catalog.FindRule("site_down")->auto_resolve);
+
+  const IncidentRule* compromised = catalog.FindRule("web_root_compromised");
+  ASSERT_NE(compromised, nullptr);
+  EXPECT_EQ(compromised->severity, IncidentSeverity::kCritical);
+  EXPECT_THAT(compromised->finding_kinds,
+              ::testing::UnorderedElementsAre("webshell_file", "script_in_uploads"));
+  const IncidentRule* changed = catalog.FindRule("web_root_changed");
+  ASSERT_NE(changed, nullptr);
+  EXPECT_EQ(changed->severity, IncidentSeverity::kMajor);
+
+  const IncidentRule* overdue = catalog.FindBackupRule(BackupSignal::kOverdue);
+  ASSERT_NE(overdue, nullptr);
+  EXPECT_EQ(overdue->kind, "backup_overdue");
+  EXPECT_EQ(overdue->grace, absl::Hours(1));
+  EXPECT_EQ(BackupOverdueAfter(catalog, 0), absl::Hours(7));  // SOP 6 h + 1 h
+  EXPECT_EQ(BackupOverdueAfter(catalog, 3600), absl::Hours(2));
+  EXPECT_EQ(catalog.FindBackupRule(BackupSignal::kFailed)->severity, IncidentSeverity::kMajor);
+  EXPECT_EQ(catalog.FindBackupRule(BackupSignal::kUnverified)->severity,
+            IncidentSeverity::kMinor);
+  const IncidentRule* suspicious = catalog.FindBackupRule(BackupSignal::kSuspicious);
+  ASSERT_NE(suspicious, nullptr);
+  EXPECT_DOUBLE_EQ(suspicious->drop_share, 0.5);
+  EXPECT_FALSE(suspicious->auto_resolve);
 }
+
 
 TEST(ShippedCatalog, MapsEveryFindingKindAndFamilyExceptTheDocumentedOnes) {
   const IncidentCatalog catalog = LoadShipped();
@@ -240,7 +264,7 @@ std::vector<BadCase> BadCases() {
       {"unknown source", "rules:\n  - kind: site_down\n    source: probe_up\n    severity: major\n",
        kOneRunbook,
        "rules.yaml:3: rule 'site_down'.source: unknown source 'probe_up' (probe_down, "
-       "probe_slow, tls_expiry, agent_silent, finding, log_alert)"},
+       "probe_slow, tls_expiry, agent_silent, finding, log_alert, backup)"},
       {"unknown severity",
        "rules:\n  - kind: site_down\n    source: probe_down\n    severity: urgent\n", kOneRunbook,
        "rules.yaml:4: rule 'site_down'.severity: must be minor, major or critical, got 'urgent'"},
@@ -340,6 +364,36 @@ TEST(ParseIncidentCatalog, RefusesBadFilesNamingFileLineAndKey) {
 
 TEST(ParseIncidentCatalog, BaseOfTheBadCasesIsValid) {
   EXPECT_THAT(ParseIncidentCatalog(kRuleHead, "rules.yaml", kOneRunbook, "runbooks.yaml"), IsOk());
+}
+
+TEST(ParseIncidentCatalog, RefusesBackupRulesWithoutOrWithTheWrongKeys) {
+  const std::string runbooks = absl::StrCat(
+      kOneRunbook, "  - {kind: b, title: Cadangan, summary: Cadangan., steps: [Periksa.]}\n",
+      "  - {kind: c, title: Cadangan, summary: Cadangan., steps: [Periksa.]}\n");
+  auto rules = [](const std::string& b, const std::string& c) {
+    return absl::StrCat(kRuleHead, "  - {kind: b, source: backup, severity: major", b, "}\n",
+                        "  - {kind: c, source: backup, severity: minor", c, "}\n");
+  };
+  EXPECT_THAT(ParseIncidentCatalog(rules(", backup_signal: overdue", ", backup_signal: failed"),
+                                   "rules.yaml", runbooks, "runbooks.yaml"),
+              IsOk());
+  EXPECT_THAT(ParseIncidentCatalog(rules("", ", backup_signal: failed"), "rules.yaml", runbooks,
+                                   "runbooks.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("rule 'b'.backup_signal: is required for source backup")));
+  EXPECT_THAT(ParseIncidentCatalog(rules(", backup_signal: failed, grace_seconds: 60",
+                                         ", backup_signal: overdue"),
+                                   "rules.yaml", runbooks, "runbooks.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("rule 'b'.grace_seconds: only applies to backup_signal overdue")));
+  EXPECT_THAT(ParseIncidentCatalog(rules(", backup_signal: failed", ", backup_signal: failed"),
+                                   "rules.yaml", runbooks, "runbooks.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("rule 'c'.backup_signal: 'failed' is already watched by rule 'b'")));
+  EXPECT_THAT(ParseIncidentCatalog(rules(", backup_signal: suspicious, drop_share: 1.5",
+                                         ", backup_signal: failed"),
+                                   "rules.yaml", runbooks, "runbooks.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("drop_share")));
 }
 
 }  // namespace

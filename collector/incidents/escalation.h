@@ -50,6 +50,11 @@ struct IncidentRow {
   absl::Time next_reminder_at = absl::InfiniteFuture();
   absl::Time next_situation_at = absl::InfiniteFuture();
   absl::Time next_action_at = absl::InfiniteFuture();
+  // Integrity incidents: what to restore (see IncidentView); restore_known false otherwise.
+  bool restore_known = false;
+  std::string last_clean_backup_id;
+  absl::Time last_clean_backup_at = absl::InfinitePast();
+  std::string restore_command;
 };
 
 // Pages to send: to the people holding `roles` at the incident's court.

@@ -34,6 +34,13 @@ namespace {
 constexpr size_t kMaxDetailBytes = 1000;
 
 // What a rule sees for one site right now.
+// What an integrity report names to restore (its last clean backup).
+struct RestoreHint {
+  std::string backup_id;  // empty: no verified backup before the first finding
+  absl::Time backup_at = absl::InfinitePast();
+  std::string command;
+};
+
 struct Condition {
   enum State { kUnknown, kActive, kRecovered };
   State state = kUnknown;
@@ -41,7 +48,12 @@ struct Condition {
   int level = 0;
   std::string detail;
   std::string recovery;  // why it counts as recovered (Bahasa Indonesia)
+  // Set when the active signal comes from an integrity report: stored on the incident.
+  std::optional<RestoreHint> restore;
 };
+
+// Backups read per site: enough to find the previous successful run behind a few failures.
+constexpr int kBackupsRead = 20;
 
 struct ProbeRow {
   bool up = false;
@@ -57,8 +69,23 @@ struct SiteSignals {
   struct FindingRow {
     std::string kind, key, detail;
     int severity = 0;
+    std::string check;
   };
   std::vector<FindingRow> findings;
+  // From the newest integrity report that ran (only read when an integrity finding is open).
+  std::optional<RestoreHint> integrity_restore;
+  struct BackupRow {
+    std::string id, error;
+    absl::Time finished;
+    bool verified = false;
+    int64_t files = 0, source_bytes = 0, interval_seconds = 0;
+  };
+  std::vector<BackupRow> backups;  // newest start first, at most kBackupsRead
+  // The newest verified backup without error (its finish), and the first backup's finish.
+  std::optional<absl::Time> last_verified_finished;
+  absl::Time first_backup_finished;
+  // The engine's clock when the signals were read (backup_overdue).
+  absl::Time now;
   struct AlertRow {
     std::string family, rule, client;
     int severity = 0;
@@ -78,7 +105,92 @@ std::string ProbeText(const ProbeRow& p) {
   return absl::StrCat("HTTP ", p.http_status, ", ", p.total_us / 1000, " ms");
 }
 
-Condition Evaluate(const IncidentRule& rule, const SiteSignals& s) {
+std::string Utc(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+// A fall by more than `share`: now < (1 - share) * before.
+bool DroppedBy(int64_t before, int64_t now, double share) {
+  return before > 0 && static_cast<double>(now) < (1.0 - share) * static_cast<double>(before);
+}
+
+void EvaluateBackup(const IncidentRule& rule, const IncidentCatalog& catalog, const SiteSignals& s,
+                    Condition& c) {
+  if (s.backups.empty()) return;  // never sent a summary: nothing to say
+  const SiteSignals::BackupRow& newest = s.backups.front();
+  switch (rule.backup_signal) {
+    case BackupSignal::kOverdue: {
+      // Agent times (the summaries') against the engine's clock, like the escalation timers;
+      // a finish "in the future" (a fast agent clock) counts as just now.
+      const absl::Time since = s.last_verified_finished.value_or(s.first_backup_finished);
+      const absl::Duration allowed = BackupOverdueAfter(catalog, newest.interval_seconds);
+      if (s.now - since > allowed) {
+        c.state = Condition::kActive;
+        c.detail = s.last_verified_finished.has_value()
+                       ? absl::StrCat("no verified backup since ", Utc(since))
+                       : absl::StrCat("no verified backup at all; first backup run ", Utc(since));
+        absl::StrAppend(&c.detail, " (allowed ", absl::FormatDuration(allowed),
+                        "); newest run ", newest.id,
+                        newest.error.empty() ? (newest.verified ? " verified" : " not verified")
+                                             : absl::StrCat(" failed: ", newest.error));
+      } else {
+        c.state = Condition::kRecovered;
+        c.recovery = "cadangan terverifikasi yang baru sudah diterima";
+      }
+      break;
+    }
+    case BackupSignal::kFailed:
+      if (!newest.error.empty()) {
+        c.state = Condition::kActive;
+        c.detail = absl::StrCat("backup ", newest.id, " failed: ", newest.error);
+      } else {
+        c.state = Condition::kRecovered;
+        c.recovery = "cadangan berikutnya berhasil";
+      }
+      break;
+    case BackupSignal::kUnverified:
+      if (!newest.error.empty()) break;  // backup_failed's business; this one stays as it is
+      if (!newest.verified) {
+        c.state = Condition::kActive;
+        c.detail = absl::StrCat("backup ", newest.id, " finished ", Utc(newest.finished),
+                                " but was not verified");
+      } else {
+        c.state = Condition::kRecovered;
+        c.recovery = "cadangan terbaru sudah terverifikasi";
+      }
+      break;
+    case BackupSignal::kSuspicious: {
+      const SiteSignals::BackupRow* last = nullptr;
+      const SiteSignals::BackupRow* before = nullptr;
+      for (const SiteSignals::BackupRow& b : s.backups) {
+        if (!b.error.empty()) continue;
+        if (last == nullptr) {
+          last = &b;
+        } else {
+          before = &b;
+          break;
+        }
+      }
+      if (last == nullptr || before == nullptr) break;
+      const bool files = DroppedBy(before->files, last->files, rule.drop_share);
+      const bool bytes = DroppedBy(before->source_bytes, last->source_bytes, rule.drop_share);
+      if (files || bytes) {
+        c.state = Condition::kActive;
+        c.detail = absl::StrCat("backup ", last->id, " covers ", last->files, " files / ",
+                                last->source_bytes, " bytes; the one before (", before->id,
+                                ") covered ", before->files, " files / ", before->source_bytes,
+                                " bytes");
+      } else {
+        c.state = Condition::kRecovered;
+        c.recovery = "jumlah berkas cadangan kembali wajar";
+      }
+      break;
+    }
+  }
+}
+
+Condition Evaluate(const IncidentRule& rule, const IncidentCatalog& catalog,
+                   const SiteSignals& s) {
   Condition c;
   c.severity = rule.severity;
   switch (rule.source) {
@@ -126,16 +238,19 @@ Condition Evaluate(const IncidentRule& rule, const SiteSignals& s) {
     case SignalSource::kFinding: {
       const SiteSignals::FindingRow* worst = nullptr;
       int count = 0;
+      bool integrity = false;
       for (const auto& f : s.findings) {
         if (std::find(rule.finding_kinds.begin(), rule.finding_kinds.end(), f.kind) ==
             rule.finding_kinds.end()) {
           continue;
         }
         ++count;
+        integrity |= f.check == "integrity";
         if (worst == nullptr || f.severity > worst->severity) worst = &f;
       }
       if (worst != nullptr) {
         c.state = Condition::kActive;
+        if (integrity) c.restore = s.integrity_restore.value_or(RestoreHint{});
         if (rule.severity_from_signal) c.severity = FromSignalSeverity(worst->severity);
         c.detail = absl::StrCat(worst->kind, worst->key.empty() ? "" : " ", worst->key, ": ",
                                 worst->detail, count > 1 ? absl::StrCat(" (+", count - 1, ")") : "");
@@ -171,6 +286,9 @@ Condition Evaluate(const IncidentRule& rule, const SiteSignals& s) {
       }
       break;
     }
+    case SignalSource::kBackup:
+      EvaluateBackup(rule, catalog, s, c);
+      break;
     case SignalSource::kAgentSilent:
       break;  // EvaluateAgents
   }
@@ -332,8 +450,16 @@ struct Reconciler {
     // Active.
     std::vector<Page> pages;
     IncidentRow row;
+    auto take_restore = [&c](IncidentRow& r) {
+      if (!c.restore.has_value()) return;
+      r.restore_known = true;
+      r.last_clean_backup_id = c.restore->backup_id;
+      r.last_clean_backup_at = c.restore->backup_at;
+      r.restore_command = c.restore->command;
+    };
     if (open.has_value()) {
       row = *open;
+      take_restore(row);
       row.last_signal_at = now;
       row.detail = c.detail;
       if (c.level > row.level || c.severity > row.severity) {
@@ -377,6 +503,7 @@ struct Reconciler {
         row.resolved_by.clear();
         row.resolution.clear();
         row.escalation_step = row.reminders_sent = row.situations_sent = 0;
+        take_restore(row);
         writes.Event(row, now, "pantau", "reopened",
                     absl::StrCat("muncul lagi (ke-", row.flap_count, ", pertama dibuka ",
                                  absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", first_opened,
@@ -403,6 +530,7 @@ struct Reconciler {
         row.detail = c.detail;
         row.level = c.level;
         row.opened_at = row.last_signal_at = now;
+        take_restore(row);
         writes.Event(row, now, "pantau", "opened", c.detail);
       }
     }
@@ -443,11 +571,54 @@ absl::Status IncidentEngine::EvaluateSite(const std::string& court_id, const std
       s.tls_known = true;
       s.tls_days_left = tls[0][0].as<int>();
     }
+    bool any_integrity = false;
     for (const pqxx::row& r : txn.exec_params(
-             "SELECT kind, key, detail, severity FROM open_findings WHERE court_id = $1 AND site = $2",
+             "SELECT kind, key, detail, severity, check_name FROM open_findings "
+             "WHERE court_id = $1 AND site = $2",
              court_id, site)) {
       s.findings.push_back({r[0].as<std::string>(), r[1].as<std::string>(),
-                            r[2].as<std::string>(), r[3].as<int>()});
+                            r[2].as<std::string>(), r[3].as<int>(), r[4].as<std::string>()});
+      any_integrity |= s.findings.back().check == "integrity";
+    }
+    if (any_integrity) {
+      pqxx::result report = txn.exec_params(
+          "SELECT last_clean_backup_id, "
+          "(extract(epoch from last_clean_backup_at) * 1000000)::bigint, restore_command "
+          "FROM check_reports WHERE court_id = $1 AND site = $2 AND check_name = 'integrity' "
+          "AND error = '' ORDER BY started_at DESC LIMIT 1",
+          court_id, site);
+      if (!report.empty()) {
+        RestoreHint hint;
+        hint.backup_id = report[0][0].as<std::string>();
+        if (!report[0][1].is_null()) {
+          hint.backup_at = absl::FromUnixMicros(report[0][1].as<int64_t>());
+        }
+        hint.command = report[0][2].as<std::string>();
+        s.integrity_restore = std::move(hint);
+      }
+    }
+    s.now = now;
+    for (const pqxx::row& r : txn.exec_params(
+             "SELECT backup_id, error, (extract(epoch from finished) * 1000000)::bigint, "
+             "verified, files, source_bytes, interval_seconds FROM backups "
+             "WHERE court_id = $1 AND site = $2 "
+             "ORDER BY started DESC, finished DESC, received_at DESC LIMIT $3",
+             court_id, site, kBackupsRead)) {
+      s.backups.push_back({r[0].as<std::string>(), r[1].as<std::string>(),
+                           absl::FromUnixMicros(r[2].as<int64_t>()), r[3].as<bool>(),
+                           r[4].as<int64_t>(), r[5].as<int64_t>(), r[6].as<int64_t>()});
+    }
+    if (!s.backups.empty()) {
+      pqxx::result times = txn.exec_params(
+          "SELECT (SELECT (extract(epoch from max(finished)) * 1000000)::bigint FROM backups "
+          "  WHERE court_id = $1 AND site = $2 AND verified AND error = ''), "
+          "(SELECT (extract(epoch from min(finished)) * 1000000)::bigint FROM backups "
+          "  WHERE court_id = $1 AND site = $2)",
+          court_id, site);
+      if (!times[0][0].is_null()) {
+        s.last_verified_finished = absl::FromUnixMicros(times[0][0].as<int64_t>());
+      }
+      s.first_backup_finished = absl::FromUnixMicros(times[0][1].as<int64_t>());
     }
     for (const pqxx::row& r : txn.exec_params(
              "SELECT family, rule, client, severity, count FROM log_alerts WHERE court_id = $1 "
@@ -470,7 +641,7 @@ absl::Status IncidentEngine::EvaluateSite(const std::string& court_id, const std
     for (const IncidentRule& rule : catalog_.rules) {
       if (rule.source == SignalSource::kAgentSilent) continue;
       auto it = open.find(rule.kind);
-      rec.Apply(rule, Evaluate(rule, s), court_id, site,
+      rec.Apply(rule, Evaluate(rule, catalog_, s), court_id, site,
                 it == open.end() ? std::nullopt : std::optional<IncidentRow>(it->second));
     }
     written = rec.writes.Flush(txn);
@@ -542,6 +713,8 @@ absl::Status IncidentEngine::EvaluateAll() {
     for (const pqxx::row& r : txn.exec(
              "SELECT court_id, site FROM site_latest UNION SELECT court_id, site FROM open_findings "
              "UNION SELECT court_id, site FROM log_alerts WHERE NOT closed "
+             // Backups: backup_overdue needs no new event, only time passing.
+             "UNION SELECT court_id, site FROM backups GROUP BY court_id, site "
              "UNION SELECT court_id, site FROM incidents WHERE state <> 'resolved'")) {
       sites.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
     }

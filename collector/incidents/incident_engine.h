@@ -4,7 +4,8 @@
 //    for the batch's sites (one transaction per site under a per-site advisory lock): an
 //    incident opens (one per (court, site, kind)), is updated, raised, or resolved when the
 //    signal has recovered. A periodic full evaluation and the agent-silence check catch what
-//    no batch brings.
+//    no batch brings (an overdue backup: every site with backups is in the full evaluation;
+//    backup age is measured on this engine's Clock against the agents' finish times).
 //  - Escalation: a sweep claims incidents whose next_action_at is due with FOR UPDATE SKIP
 //    LOCKED, runs escalation.h's Advance and writes the pages to the outbox in the same
 //    transaction, each with a unique idempotency key (a page is written once however many
@@ -102,7 +103,7 @@ class IncidentEngine {
   absl::Status EvaluateSite(const std::string& court_id, const std::string& site);
   // Opens/resolves agent_silent incidents.
   absl::Status EvaluateAgents();
-  // Every site with data or an open incident.
+  // Every site with data (probes, open findings or alerts, backups) or an open incident.
   absl::Status EvaluateAll();
   // One escalation sweep: claims due incidents (at most sweep_batch per transaction, until
   // none is due); returns how many were advanced.

@@ -117,6 +117,48 @@ class IncidentEngineTest : public testing::PostgresTest {
     ASSERT_OK(engine_->EvaluateSite(court, site));
   }
 
+
+  // One backup summary of `site` stored through the real Store, then evaluated. The clock
+  // moves a minute on; the run started an hour before that and finished then.
+  void Backup(const std::string& court, const std::string& site, const std::string& id,
+              bool verified, const std::string& error, int64_t files,
+              int64_t interval_seconds = 21600) {
+    clock_.Advance(absl::Minutes(1));  // runs of a site are apart in time
+    v1::PushRequest r;
+    r.set_agent_id("agent-" + court);
+    r.set_court_id(court);
+    r.set_batch_seq(++seq_[court]);
+    v1::Event* e = r.add_events();
+    e->set_agent_event_id(seq_[court]);
+    v1::BackupSummary* b = e->mutable_backup();
+    b->set_site(site);
+    b->set_backup_id(id);
+    b->set_kind("full");
+    b->set_started_unix_ms(absl::ToUnixMillis(clock_.Now() - absl::Hours(1)));
+    b->set_finished_unix_ms(absl::ToUnixMillis(clock_.Now()));
+    b->set_files(files);
+    b->set_files_copied(files);
+    b->set_source_bytes(files * 1000);
+    b->set_verified(verified);
+    b->set_error(error);
+    b->set_interval_seconds(interval_seconds);
+    ASSERT_OK(store_->StoreBatch(r).status());
+    ASSERT_OK(engine_->EvaluateSite(court, site));
+  }
+  // "kind:state" of the site's incidents of backup kinds, by kind.
+  std::vector<std::string> BackupIncidents(const std::string& site) {
+    pqxx::connection c(conninfo_);
+    pqxx::work txn(c);
+    std::vector<std::string> out;
+    for (const pqxx::row& r : txn.exec_params(
+             "SELECT kind || ':' || state FROM incidents WHERE site = $1 AND kind LIKE 'backup%' "
+             "ORDER BY kind, incident_id",
+             site)) {
+      out.push_back(r[0].as<std::string>());
+    }
+    return out;
+  }
+
   // "person:message_kind" of every outbox row, in order.
   std::vector<std::string> Outbox() {
     pqxx::connection c(conninfo_);
@@ -460,6 +502,129 @@ TEST_F(IncidentEngineTest, TwoCollectorsSweepingThousandIncidentsWriteEachPageOn
   EXPECT_EQ(Count("SELECT count(*) FROM incidents WHERE escalation_step = 2"), kIncidents);
   ASSERT_OK_AND_ASSIGN(int again, second->Sweep());
   EXPECT_EQ(again, 0);
+}
+
+
+TEST_F(IncidentEngineTest, ASiteThatNeverSentABackupGetsNoBackupIncidents) {
+  Probe("PN-A", "pn-a", true);
+  clock_.Advance(absl::Hours(24));
+  ASSERT_OK(engine_->EvaluateAll());
+  EXPECT_THAT(BackupIncidents("pn-a"), ::testing::IsEmpty());
+}
+
+TEST_F(IncidentEngineTest, BackupOverdueOpensOnlyAfterIntervalAndGraceAndAVerifiedBackupResolvesIt) {
+  Backup("PN-A", "pn-a", "pn-a-1", true, "", 1000, /*interval_seconds=*/3600);
+  EXPECT_THAT(BackupIncidents("pn-a"), ::testing::IsEmpty());
+  // Interval 1 h + grace 1 h: the full pass (no new event) opens it only after two hours.
+  clock_.Advance(absl::Hours(2) - absl::Minutes(1));
+  ASSERT_OK(engine_->EvaluateAll());
+  EXPECT_THAT(BackupIncidents("pn-a"), ::testing::IsEmpty());
+  clock_.Advance(absl::Minutes(2));
+  ASSERT_OK(engine_->EvaluateAll());
+  EXPECT_THAT(BackupIncidents("pn-a"), ElementsAre("backup_overdue:open"));
+  EXPECT_EQ(Count("SELECT severity FROM incidents WHERE kind = 'backup_overdue'"), 2);  // major
+  EXPECT_THAT(Outbox(), ElementsAre("staf-a:opened"));
+  // An unverified run does not help; a verified one resolves it.
+  Backup("PN-A", "pn-a", "pn-a-2", false, "", 1000, 3600);
+  EXPECT_THAT(BackupIncidents("pn-a"),
+              ElementsAre("backup_overdue:open", "backup_unverified:open"));
+  Backup("PN-A", "pn-a", "pn-a-3", true, "", 1000, 3600);
+  EXPECT_THAT(BackupIncidents("pn-a"),
+              ElementsAre("backup_overdue:resolved", "backup_unverified:resolved"));
+}
+
+TEST_F(IncidentEngineTest, AFailedBackupOpensAMajorIncidentThatTheNextGoodBackupResolves) {
+  Backup("PN-A", "pn-a", "pn-a-1", true, "", 1000);
+  Backup("PN-A", "pn-a", "pn-a-2", false, "/mnt/usb: no space left on device", 0);
+  EXPECT_THAT(BackupIncidents("pn-a"), ElementsAre("backup_failed:open"));
+  EXPECT_EQ(Count("SELECT count(*) FROM incidents WHERE kind = 'backup_failed' AND severity = 2 "
+                  "AND detail LIKE '%no space left%'"),
+            1);
+  clock_.Advance(absl::Hours(6));
+  Backup("PN-A", "pn-a", "pn-a-3", true, "", 1000);
+  EXPECT_THAT(BackupIncidents("pn-a"), ElementsAre("backup_failed:resolved"));
+}
+
+TEST_F(IncidentEngineTest, AnUnverifiedBackupIsMinorAndItsVerificationOnDemandResolvesIt) {
+  Backup("PN-A", "pn-a", "pn-a-1", false, "", 1000);
+  EXPECT_THAT(BackupIncidents("pn-a"), ElementsAre("backup_unverified:open"));
+  EXPECT_EQ(Count("SELECT severity FROM incidents WHERE kind = 'backup_unverified'"), 1);
+  Backup("PN-A", "pn-a", "pn-a-1", true, "", 1000);  // same id: replaces the row
+  EXPECT_THAT(BackupIncidents("pn-a"), ElementsAre("backup_unverified:resolved"));
+}
+
+TEST_F(IncidentEngineTest, ABackupWithFarFewerFilesIsSuspiciousAndStaysOpenUntilResolvedByHand) {
+  Backup("PN-A", "pn-a", "pn-a-1", true, "", 1000);
+  clock_.Advance(absl::Hours(6));
+  Backup("PN-A", "pn-a", "pn-a-2", true, "", 600);  // -40 %: normal
+  EXPECT_THAT(BackupIncidents("pn-a"), ::testing::IsEmpty());
+  clock_.Advance(absl::Hours(6));
+  Backup("PN-A", "pn-a", "pn-a-3", true, "", 12);  // the web root wiped
+  EXPECT_THAT(BackupIncidents("pn-a"), ElementsAre("backup_suspicious:open"));
+  EXPECT_EQ(Count("SELECT count(*) FROM incidents WHERE kind = 'backup_suspicious' AND "
+                  "detail LIKE '%12 files%600 files%'"),
+            1);
+  clock_.Advance(absl::Hours(6));
+  Backup("PN-A", "pn-a", "pn-a-4", true, "", 12);  // compared with the wiped one: proves nothing
+  EXPECT_THAT(BackupIncidents("pn-a"), ElementsAre("backup_suspicious:open"));
+}
+
+TEST_F(IncidentEngineTest, AWebshellInTheWebRootReachesEveryStepAtOnceNamingTheLastCleanBackup) {
+  v1::PushRequest r;
+  r.set_agent_id("agent-PN-A");
+  r.set_court_id("PN-A");
+  r.set_batch_seq(++seq_["PN-A"]);
+  v1::Event* e = r.add_events();
+  e->set_agent_event_id(seq_["PN-A"]);
+  v1::CheckReport* c = e->mutable_check();
+  c->set_site("pn-a");
+  c->set_check("integrity");
+  c->set_started_unix_ms(absl::ToUnixMillis(clock_.Now()));
+  v1::Finding* f = c->add_findings();
+  f->set_kind("webshell_file");
+  f->set_key("wp-content/uploads/2026/11/up.php");
+  f->set_severity(v1::Finding::CRITICAL);
+  f->set_detail("known webshell signature (b374k)");
+  c->set_last_clean_backup_id("pn-a-20261126T030000Z");
+  // 2026-11-26 03:00 UTC = 10.00 WIB.
+  c->set_last_clean_backup_unix_ms(absl::ToUnixMillis(absl::FromUnixSeconds(1795662000)));
+  c->set_restore_command("pantau-agent backup restore pn-a-20261126T030000Z --to /srv/restore");
+  ASSERT_OK(store_->StoreBatch(r).status());
+  ASSERT_OK(engine_->EvaluateSite("PN-A", "pn-a"));
+
+  EXPECT_THAT(Outbox(), UnorderedElementsAre("staf-a:opened", "kasub-a:escalated",
+                                             "sekre-a:escalated"));
+  pqxx::connection conn(conninfo_);
+  pqxx::work txn(conn);
+  for (const pqxx::row& row : txn.exec("SELECT body FROM outbox")) {
+    const std::string body = row[0].as<std::string>();
+    EXPECT_THAT(body, HasSubstr("Cadangan bersih terakhir: pn-a-20261126T030000Z (26 Nov 2026 "
+                                "10.00 WIB)"));
+    EXPECT_THAT(body, HasSubstr("Perintah pemulihan: pantau-agent backup restore "
+                                "pn-a-20261126T030000Z --to /srv/restore"));
+  }
+  ASSERT_OK_AND_ASSIGN(v1::ListIncidentsResponse list, engine_->ListIncidents(root_, {}));
+  ASSERT_EQ(list.incidents_size(), 1);
+  EXPECT_EQ(list.incidents(0).kind(), "web_root_compromised");
+  EXPECT_EQ(list.incidents(0).severity(), "critical");
+  ASSERT_OK_AND_ASSIGN(v1::GetIncidentResponse got,
+                       engine_->GetIncident(root_, list.incidents(0).id()));
+  EXPECT_TRUE(got.incident().restore_known());
+  EXPECT_EQ(got.incident().last_clean_backup_id(), "pn-a-20261126T030000Z");
+  EXPECT_EQ(got.incident().last_clean_backup_unix_ms(), int64_t{1795662000} * 1000);
+  EXPECT_THAT(got.incident().restore_command(), HasSubstr("--to /srv/restore"));
+
+  // Removing the file proves nothing: it stays open.
+  c->clear_findings();
+  c->set_started_unix_ms(absl::ToUnixMillis(clock_.Now() + absl::Minutes(5)));
+  r.set_batch_seq(++seq_["PN-A"]);
+  e->set_agent_event_id(seq_["PN-A"]);
+  txn.abort();
+  ASSERT_OK(store_->StoreBatch(r).status());
+  ASSERT_OK(engine_->EvaluateSite("PN-A", "pn-a"));
+  EXPECT_EQ(Count("SELECT count(*) FROM incidents WHERE kind = 'web_root_compromised' AND "
+                  "state = 'open'"),
+            1);
 }
 
 }  // namespace

@@ -45,7 +45,8 @@ const char kIncidentColumns[] =
     US("last_signal_at") ", " US("acknowledged_at") ", acknowledged_by, " US("resolved_at") ", "
     "resolved_by, resolution, vendor, vendor_ticket, vendor_contact, " US("vendor_sla_at") ", "
     "vendor_ticket_open, flap_count, escalation_step, reminders_sent, situations_sent, "
-    US("next_reminder_at") ", " US("next_situation_at") ", " US("next_action_at");
+    US("next_reminder_at") ", " US("next_situation_at") ", " US("next_action_at") ", "
+    "restore_known, last_clean_backup_id, " US("last_clean_backup_at") ", restore_command";
 #undef US
 
 IncidentRow ReadIncident(const pqxx::row& r) {
@@ -77,6 +78,10 @@ IncidentRow ReadIncident(const pqxx::row& r) {
   row.next_reminder_at = FromUs(r[24], absl::InfiniteFuture());
   row.next_situation_at = FromUs(r[25], absl::InfiniteFuture());
   row.next_action_at = FromUs(r[26], absl::InfiniteFuture());
+  row.restore_known = r[27].as<bool>();
+  row.last_clean_backup_id = r[28].as<std::string>();
+  row.last_clean_backup_at = FromUs(r[29], absl::InfinitePast());
+  row.restore_command = r[30].as<std::string>();
   return row;
 }
 
@@ -151,14 +156,19 @@ int PendingWrites::Flush(pqxx::work& txn) {
         "escalation_step = u.escalation_step, reminders_sent = u.reminders_sent, "
         "situations_sent = u.situations_sent, next_reminder_at = " TS_OF("next_reminder_at") ", "
         "next_situation_at = " TS_OF("next_situation_at") ", next_action_at = " TS_OF("next_action_at")
+        ", restore_known = u.restore_known <> 0, last_clean_backup_id = u.last_clean_backup_id, "
+        "last_clean_backup_at = " TS_OF("last_clean_backup_at") ", "
+        "restore_command = u.restore_command"
         " FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::int[], $6::bigint[], "
         "$7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::text[], $12::text[], "
         "$13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[], $18::int[], "
-        "$19::int[], $20::int[], $21::int[], $22::bigint[], $23::bigint[], $24::bigint[]) AS "
+        "$19::int[], $20::int[], $21::int[], $22::bigint[], $23::bigint[], $24::bigint[], "
+        "$25::int[], $26::text[], $27::bigint[], $28::text[]) AS "
         "u(id, severity, state, detail, level, opened_at, last_signal_at, acknowledged_at, "
         "acknowledged_by, resolved_at, resolved_by, resolution, vendor, vendor_ticket, "
         "vendor_contact, vendor_sla_at, vendor_ticket_open, flap_count, escalation_step, "
-        "reminders_sent, situations_sent, next_reminder_at, next_situation_at, next_action_at) "
+        "reminders_sent, situations_sent, next_reminder_at, next_situation_at, next_action_at, "
+        "restore_known, last_clean_backup_id, last_clean_backup_at, restore_command) "
         "WHERE i.incident_id = u.id",
         IntColumn(u, [](const Row& r) { return r.id; }),
         IntColumn(u, [](const Row& r) { return static_cast<int64_t>(r.severity); }),
@@ -184,7 +194,11 @@ int PendingWrites::Flush(pqxx::work& txn) {
         IntColumn(u, [](const Row& r) { return r.situations_sent; }),
         IntColumn(u, [](const Row& r) { return ToUs(r.next_reminder_at); }),
         IntColumn(u, [](const Row& r) { return ToUs(r.next_situation_at); }),
-        IntColumn(u, [](const Row& r) { return ToUs(r.next_action_at); }));
+        IntColumn(u, [](const Row& r) { return ToUs(r.next_action_at); }),
+        IntColumn(u, [](const Row& r) { return r.restore_known ? 1 : 0; }),
+        TextColumn(u, [](const Row& r) { return r.last_clean_backup_id; }),
+        IntColumn(u, [](const Row& r) { return ToUs(r.last_clean_backup_at); }),
+        TextColumn(u, [](const Row& r) { return r.restore_command; }));
   }
   if (!events_.empty()) {
     const std::vector<EventRow>& e = events_;
@@ -417,6 +431,10 @@ IncidentView MakeView(const IncidentRow& row, OrgCache& org, const PolicySpec& p
   v.vendor_sla_until = row.vendor_sla_at;
   v.resolution = row.resolution;
   v.resolved_by = row.resolved_by;
+  v.restore_known = row.restore_known;
+  v.last_clean_backup_id = row.last_clean_backup_id;
+  v.last_clean_backup_at = row.last_clean_backup_at;
+  v.restore_command = row.restore_command;
   return v;
 }
 
@@ -527,6 +545,14 @@ v1::Incident ToProto(const IncidentRow& row, const IncidentCatalog& catalog, Org
   out.set_vendor_ticket_open(row.vendor_ticket_open);
   out.set_level(row.level);
   out.set_flap_count(row.flap_count);
+  if (row.restore_known) {
+    out.set_restore_known(true);
+    out.set_last_clean_backup_id(row.last_clean_backup_id);
+    if (row.last_clean_backup_at != absl::InfinitePast()) {
+      out.set_last_clean_backup_unix_ms(absl::ToUnixMillis(row.last_clean_backup_at));
+    }
+    out.set_restore_command(row.restore_command);
+  }
   if (row.state != "resolved") {
     out.set_in_maintenance(org.MaintenanceUntil(row.court_id, row.site, now).has_value());
   }

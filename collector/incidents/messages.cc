@@ -172,6 +172,26 @@ std::string LeadLine(MessageKind kind, const IncidentView& view, const std::stri
   }
 }
 
+}  // namespace
+
+std::string RestoreLines(const IncidentView& view) {
+  if (!view.restore_known) return "";
+  if (view.last_clean_backup_id.empty()) {
+    return "Belum ada cadangan terverifikasi sebelum temuan pertama.\n";
+  }
+  std::string out = absl::StrCat("Cadangan bersih terakhir: ", Line(view.last_clean_backup_id));
+  if (Set(view.last_clean_backup_at)) {
+    absl::StrAppend(&out, " (", FormatLocalTime(view.last_clean_backup_at, view.time_zone), ")");
+  }
+  out += "\n";
+  if (!view.restore_command.empty()) {
+    absl::StrAppend(&out, "Perintah pemulihan: ", Clean(view.restore_command, 1024, true), "\n");
+  }
+  return out;
+}
+
+namespace {
+
 std::string FullText(MessageKind kind, const IncidentView& view, const Runbook* runbook) {
   const std::string title = Title(view, runbook);
   std::string out = LeadLine(kind, view, title);
@@ -189,6 +209,7 @@ std::string FullText(MessageKind kind, const IncidentView& view, const Runbook* 
   if (!view.detail.empty()) {
     absl::StrAppend(&out, "\nRincian teknis:\n", Clean(view.detail, kMaxDetailBytes, false), "\n");
   }
+  if (view.restore_known) absl::StrAppend(&out, "\n", RestoreLines(view));
   out += "\nAlternatif pemecahan masalah:\n";
   if (runbook != nullptr && !runbook->steps.empty()) {
     for (size_t i = 0; i < runbook->steps.size(); ++i) {
@@ -219,6 +240,7 @@ std::string SituationText(const IncidentView& view, const Runbook* runbook) {
   if (!view.detail.empty()) {
     absl::StrAppend(&out, "Masalah: ", Clean(view.detail, kSituationDetailBytes, true), "\n");
   }
+  out += RestoreLines(view);
   if (runbook != nullptr && !runbook->steps.empty()) {
     out += "Alternatif pemecahan masalah:\n";
     for (size_t i = 0; i < runbook->steps.size() && i < kSituationSteps; ++i) {
@@ -342,6 +364,13 @@ std::string Json(MessageKind kind, const IncidentView& view, const Runbook* runb
   OptionalString(w, "resolved_by", view.resolved_by);
   OptionalString(w, "resolution", Clean(view.resolution, kMaxNoteBytes, false));
   OptionalString(w, "detail", Clean(view.detail, kMaxDetailBytes, false));
+  if (view.restore_known) {
+    w.Key("restore").BeginObject();
+    OptionalString(w, "last_clean_backup_id", view.last_clean_backup_id);
+    OptionalTime(w, "last_clean_backup_at", view.last_clean_backup_at);
+    OptionalString(w, "restore_command", view.restore_command);
+    w.EndObject();
+  }
   w.EndObject();
   w.Key("message_kind").String(MessageKindName(kind));
   w.Key("subject").String(m.subject);

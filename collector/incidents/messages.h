@@ -58,6 +58,13 @@ struct IncidentView {
   // Resolution note (kResolved) and who resolved ("pantau" when recovered by itself).
   std::string resolution;
   std::string resolved_by;
+  // Web-root integrity incidents: the last verified backup before the first finding and how
+  // to restore it (restore_known false = not such an incident: nothing is said). With
+  // restore_known and an empty id the text says no verified backup is known.
+  bool restore_known = false;
+  std::string last_clean_backup_id;
+  absl::Time last_clean_backup_at = absl::InfinitePast();
+  std::string restore_command;
   // How to acknowledge: a pantauctl line is always given; "telegram" adds the button hint.
   std::string channel;
 };
@@ -75,6 +82,12 @@ struct RenderedMessage {
 // ("pantauctl incidents ack <id>", and the Telegram button). kSituation is short: what is
 // down, since when, who is on it, next step. `runbook` may be null (a generic line is used).
 RenderedMessage RenderMessage(MessageKind kind, const IncidentView& view, const Runbook* runbook);
+
+// The restore lines of an integrity incident, each ending in "\n"; "" unless restore_known:
+//   "Cadangan bersih terakhir: <id> (<local time>)\nPerintah pemulihan: <command>\n", or
+//   "Belum ada cadangan terverifikasi sebelum temuan pertama.\n" without an id.
+// Part of the full page texts and the situation update.
+std::string RestoreLines(const IncidentView& view);
 
 // "26 Nov 2026 08.05 WIB" in the zone; Indonesian month abbreviations.
 std::string FormatLocalTime(absl::Time t, absl::string_view zone);

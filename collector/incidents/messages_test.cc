@@ -469,5 +469,35 @@ TEST(RenderMessage, JsonCarriesTheIncidentEscaped) {
   EXPECT_EQ(parsed["text"].as<std::string>(), m.text);
 }
 
+
+TEST(RenderMessage, IntegrityIncidentsNameTheLastCleanBackupInTheCourtsZone) {
+  IncidentView v = View();
+  v.kind = "web_root_compromised";
+  v.time_zone = "Asia/Makassar";
+  EXPECT_EQ(RestoreLines(v), "");  // not an integrity incident: nothing said
+  const std::string plain = RenderMessage(MessageKind::kOpened, v, nullptr).text;
+  EXPECT_THAT(plain, Not(HasSubstr("Cadangan")));
+
+  v.restore_known = true;
+  v.last_clean_backup_id = "pn-bandung-20261126T000000Z";
+  v.last_clean_backup_at = Utc(2026, 11, 26, 0, 0);
+  v.restore_command = "pantau-agent backup restore pn-bandung-20261126T000000Z --to DIR";
+  const std::string text = RenderMessage(MessageKind::kOpened, v, nullptr).text;
+  EXPECT_THAT(text, HasSubstr("Cadangan bersih terakhir: pn-bandung-20261126T000000Z "
+                              "(26 Nov 2026 08.00 WITA)\n"
+                              "Perintah pemulihan: pantau-agent backup restore "
+                              "pn-bandung-20261126T000000Z --to DIR\n"));
+  EXPECT_THAT(RenderMessage(MessageKind::kSituation, v, nullptr).text,
+              HasSubstr("Cadangan bersih terakhir: pn-bandung-20261126T000000Z"));
+  EXPECT_THAT(RenderMessage(MessageKind::kOpened, v, nullptr).json,
+              HasSubstr("\"restore\":{\"last_clean_backup_id\":\"pn-bandung-20261126T000000Z\""));
+
+  v.last_clean_backup_id.clear();
+  v.last_clean_backup_at = absl::InfinitePast();
+  v.restore_command.clear();
+  EXPECT_THAT(RenderMessage(MessageKind::kOpened, v, nullptr).text,
+              HasSubstr("Belum ada cadangan terverifikasi sebelum temuan pertama.\n"));
+}
+
 }  // namespace
 }  // namespace pantau::collector

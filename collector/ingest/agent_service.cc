@@ -48,7 +48,8 @@ grpc::Status AgentServiceImpl::Push(grpc::ServerContext* /*context*/,
   metrics_.CountPush("ok");
   if (on_stored_) on_stored_(*request);
   const std::string& court = request->court_id();
-  double probes = 0, heartbeats = 0, checks = 0, log_alerts = 0, visitor_stats = 0, bans = 0;
+  double probes = 0, heartbeats = 0, checks = 0, log_alerts = 0, visitor_stats = 0, bans = 0,
+         backups = 0;
   for (const v1::Event& e : request->events()) {
     if (e.has_probe()) ++probes;
     if (e.has_heartbeat()) ++heartbeats;
@@ -62,6 +63,10 @@ grpc::Status AgentServiceImpl::Push(grpc::ServerContext* /*context*/,
       ++bans;
       metrics_.CountBan(court, e.ban());
     }
+    if (e.has_backup()) {
+      ++backups;
+      metrics_.CountBackup(court, e.backup());
+    }
   }
   if (probes > 0) metrics_.CountEvents("probe", probes);
   if (heartbeats > 0) metrics_.CountEvents("heartbeat", heartbeats);
@@ -69,6 +74,8 @@ grpc::Status AgentServiceImpl::Push(grpc::ServerContext* /*context*/,
   if (log_alerts > 0) metrics_.CountEvents("log_alert", log_alerts);
   if (visitor_stats > 0) metrics_.CountEvents("visitor_stats", visitor_stats);
   if (bans > 0) metrics_.CountEvents("ban", bans);
+  if (backups > 0) metrics_.CountEvents("backup", backups);
+  metrics_.RefreshBackupAges(clock_.Now());
   for (const NewLogAlert& a : outcome->new_log_alerts) {
     metrics_.CountNewLogAlert(court, a.site, a.family, a.severity);
   }

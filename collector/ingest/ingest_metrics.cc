@@ -79,7 +79,15 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
       bans_(prometheus::BuildCounter()
                 .Name("pantau_bans_total")
                 .Help("Active-response events by outcome (banned, allowlisted, failed)")
-                .Register(registry)) {}
+                .Register(registry)),
+      backups_(prometheus::BuildCounter()
+                   .Name("pantau_backups_total")
+                   .Help("Backup summaries received, by outcome (verified, unverified, failed)")
+                   .Register(registry)),
+      backup_age_(prometheus::BuildGauge()
+                      .Name("pantau_backup_last_verified_age_seconds")
+                      .Help("Seconds since the site's newest verified backup finished")
+                      .Register(registry)) {}
 
 void IngestMetrics::CountPush(const std::string& result) {
   pushes_.Add({{"result", result}}).Increment();
@@ -207,6 +215,35 @@ void IngestMetrics::CountBan(const std::string& court_id, const v1::BanEvent& ba
   SiteState* state = Site(court_id, ban.site());
   if (state == nullptr) return;
   bans_.Add(With(state->labels, "outcome", BanOutcomeName(ban.outcome()))).Increment();
+}
+
+void IngestMetrics::CountBackup(const std::string& court_id, const v1::BackupSummary& backup) {
+  absl::MutexLock lock(&mu_);
+  SiteState* state = Site(court_id, backup.site());
+  if (state == nullptr) return;
+  const bool good = backup.error().empty() && backup.verified();
+  const char* outcome = !backup.error().empty() ? "failed" : good ? "verified" : "unverified";
+  for (const char* name : {"verified", "unverified", "failed"}) {
+    // Every outcome exists from the first summary on, so rate() sees a series start at 0.
+    prometheus::Counter& c = backups_.Add(With(state->labels, "outcome", name));
+    if (std::string(name) == outcome) c.Increment();
+  }
+  if (good && backup.finished_unix_ms() > state->backup_verified_unix_ms) {
+    state->backup_verified_unix_ms = backup.finished_unix_ms();
+    last_backup_refresh_ = absl::InfinitePast();  // show it at the next refresh
+  }
+}
+
+void IngestMetrics::RefreshBackupAges(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  if (now - last_backup_refresh_ < kBackupAgeRefresh) return;
+  last_backup_refresh_ = now;
+  for (auto& [key, state] : sites_) {
+    if (state.backup_verified_unix_ms == INT64_MIN) continue;
+    const double age =
+        absl::ToDoubleSeconds(now - absl::FromUnixMillis(state.backup_verified_unix_ms));
+    backup_age_.Add(state.labels).Set(age < 0 ? 0 : age);
+  }
 }
 
 void IngestMetrics::SetContentAge(const std::string& court_id, const std::string& site,

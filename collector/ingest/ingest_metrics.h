@@ -18,6 +18,12 @@
 //   pantau_visitor_bytes_total, pantau_visitor_attack_requests_total,
 //   pantau_log_alerts_total{family,severity} (once per new alert, not per update),
 //   pantau_bans_total{outcome} (banned, allowlisted, failed).
+// Backups (agent backup summaries):
+//   pantau_backups_total{outcome} (verified, unverified, failed; once per summary received,
+//     so a verification on demand counts again),
+//   pantau_backup_last_verified_age_seconds (age of the newest verified backup this collector
+//     has seen for the site, brought up to date by RefreshBackupAges; absent until one arrives
+//     after the collector started — the database and GetStatus have the full picture).
 // Each collector sets them from the batches it stores, so behind a load balancer each one
 // exports the sites of the agents it serves; the database holds the complete picture.
 #ifndef PANTAU_COLLECTOR_INGEST_INGEST_METRICS_H_
@@ -36,6 +42,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "absl/time/time.h"
 #include "pantau/v1/events.pb.h"
 
 namespace pantau::collector {
@@ -48,7 +55,7 @@ class IngestMetrics {
   // result: ok, duplicate, invalid, too_large, unavailable, error.
   void CountPush(const std::string& result);
   void ObservePushSeconds(double seconds) { push_seconds_.Observe(seconds); }
-  // kind: probe, heartbeat, check, log_alert, visitor_stats, ban.
+  // kind: probe, heartbeat, check, log_alert, visitor_stats, ban, backup.
   void CountEvents(const std::string& kind, double n);
 
   // The per-site gauges below exist for at most kMaxSiteSeries distinct (court, site) pairs:
@@ -72,6 +79,14 @@ class IngestMetrics {
                         const std::string& family, v1::Finding::Severity severity);
   void CountBan(const std::string& court_id, const v1::BanEvent& ban);
 
+  // One backup summary: counts its outcome, and a verified one without error moves the site's
+  // last verified backup (never backwards).
+  void CountBackup(const std::string& court_id, const v1::BackupSummary& backup);
+  // Sets pantau_backup_last_verified_age_seconds of every site to its age at `now`; does
+  // nothing when the last refresh was less than kBackupAgeRefresh before `now`.
+  void RefreshBackupAges(absl::Time now);
+  static constexpr absl::Duration kBackupAgeRefresh = absl::Seconds(10);
+
   // From the newest freshness report of a site that knew the content age.
   void SetContentAge(const std::string& court_id, const std::string& site,
                      int64_t checked_unix_ms, double content_age_days);
@@ -85,6 +100,7 @@ class IngestMetrics {
     prometheus::Labels labels;
     int64_t probe_started_unix_ms = INT64_MIN;
     int64_t content_checked_unix_ms = INT64_MIN;
+    int64_t backup_verified_unix_ms = INT64_MIN;  // finish of the newest verified backup
     // Per check: when its applied run started and its distinct (kind, key) count per kind.
     std::map<std::string, std::pair<int64_t, std::map<std::string, int>>> checks;
     // Exported pantau_site_open_findings series, by kind.
@@ -98,6 +114,7 @@ class IngestMetrics {
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, SiteState> sites_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_backup_refresh_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   prometheus::Family<prometheus::Counter>& pushes_;
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Histogram& push_seconds_;
@@ -114,6 +131,8 @@ class IngestMetrics {
   prometheus::Family<prometheus::Counter>& visitor_attack_requests_;
   prometheus::Family<prometheus::Counter>& log_alerts_;
   prometheus::Family<prometheus::Counter>& bans_;
+  prometheus::Family<prometheus::Counter>& backups_;
+  prometheus::Family<prometheus::Gauge>& backup_age_;
 };
 
 }  // namespace pantau::collector

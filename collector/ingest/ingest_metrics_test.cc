@@ -106,5 +106,31 @@ TEST_F(IngestMetricsTest, FindingKindsPerSiteAreCapped) {
   EXPECT_EQ(series, IngestMetrics::kMaxFindingKindsPerSite);
 }
 
+
+TEST_F(IngestMetricsTest, BackupsCountByOutcomeAndTheAgeOfTheLastVerifiedOneMovesWithTime) {
+  v1::BackupSummary b;
+  b.set_site("www");
+  b.set_finished_unix_ms(1767225600000);
+  b.set_verified(true);
+  metrics_.CountBackup("PN-X", b);
+  v1::BackupSummary failed = b;
+  failed.set_finished_unix_ms(1767229200000);
+  failed.set_verified(false);
+  failed.set_error("medium full");
+  metrics_.CountBackup("PN-X", failed);
+  const absl::Time t = absl::FromUnixMillis(1767225600000);
+  metrics_.RefreshBackupAges(t + absl::Hours(2));
+  const std::string text = Scrape();
+  EXPECT_THAT(text, HasSubstr("pantau_backups_total{court=\"PN-X\",outcome=\"verified\",site=\"www\"} 1"));
+  EXPECT_THAT(text, HasSubstr("pantau_backups_total{court=\"PN-X\",outcome=\"failed\",site=\"www\"} 1"));
+  EXPECT_THAT(text, HasSubstr("pantau_backups_total{court=\"PN-X\",outcome=\"unverified\",site=\"www\"} 0"));
+  EXPECT_THAT(text, HasSubstr(std::string("pantau_backup_last_verified_age_seconds") + kWww + " 7200"));
+  // Refreshed at most every kBackupAgeRefresh.
+  metrics_.RefreshBackupAges(t + absl::Hours(2) + absl::Seconds(5));
+  EXPECT_THAT(Scrape(), HasSubstr(std::string("pantau_backup_last_verified_age_seconds") + kWww + " 7200"));
+  metrics_.RefreshBackupAges(t + absl::Hours(3));
+  EXPECT_THAT(Scrape(), HasSubstr(std::string("pantau_backup_last_verified_age_seconds") + kWww + " 10800"));
+}
+
 }  // namespace
 }  // namespace pantau::collector

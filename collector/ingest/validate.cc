@@ -54,6 +54,24 @@ absl::Status CheckTime(absl::string_view field, int64_t unix_ms, absl::string_vi
   return absl::OkStatus();
 }
 
+absl::Status CheckNonNegative(absl::string_view field, int64_t value, absl::string_view where) {
+  if (value >= 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(where, field, " ", value, " is negative"));
+}
+
+// Backup ids name archive files on the agent: 1..max bytes of [A-Za-z0-9._-].
+absl::Status CheckBackupId(absl::string_view field, absl::string_view value, size_t max,
+                           absl::string_view where) {
+  const bool ok = !value.empty() && value.size() <= max &&
+                  std::all_of(value.begin(), value.end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+                  });
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, field, " must be 1..", max, " bytes of [A-Za-z0-9._-]"));
+}
+
 // `field` is the repeated field's name with its message, e.g. "probe.findings".
 absl::Status ValidateFindings(absl::string_view field,
                               const google::protobuf::RepeatedPtrField<v1::Finding>& findings,
@@ -151,16 +169,64 @@ absl::Status ValidateCheck(const v1::CheckReport& c, const IngestLimits& limits,
                                                    c.content_age_days(), " is not 0..",
                                                    kMaxContentAgeDays));
   }
-  return CheckLength("check.content_age_source", c.content_age_source(), 0,
-                     upto(kMaxContentAgeSourceBytes), where);
+  PANTAU_RETURN_IF_ERROR(CheckLength("check.content_age_source", c.content_age_source(), 0,
+                                     upto(kMaxContentAgeSourceBytes), where));
+  if (!c.last_clean_backup_id().empty()) {
+    PANTAU_RETURN_IF_ERROR(CheckBackupId("check.last_clean_backup_id", c.last_clean_backup_id(),
+                                         upto(kMaxBackupIdBytes), where));
+    PANTAU_RETURN_IF_ERROR(
+        CheckTime("check.last_clean_backup_unix_ms", c.last_clean_backup_unix_ms(), where));
+  } else if (c.last_clean_backup_unix_ms() != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, "check.last_clean_backup_unix_ms is set without an id"));
+  }
+  return CheckLength("check.restore_command", c.restore_command(), 0,
+                     upto(kMaxRestoreCommandBytes), where);
+}
+
+absl::Status ValidateBackup(const v1::BackupSummary& b, const IngestLimits& limits,
+                            const std::string& where) {
+  const size_t cap = static_cast<size_t>(limits.max_string_bytes);
+  auto upto = [cap](int limit) { return std::min<size_t>(static_cast<size_t>(limit), cap); };
+  PANTAU_RETURN_IF_ERROR(CheckLength("backup.site", b.site(), 1, upto(kMaxSiteBytes), where));
+  PANTAU_RETURN_IF_ERROR(
+      CheckBackupId("backup.backup_id", b.backup_id(), upto(kMaxBackupIdBytes), where));
+  if (b.kind() != "full" && b.kind() != "incremental") {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, "backup.kind must be \"full\" or \"incremental\""));
+  }
+  PANTAU_RETURN_IF_ERROR(CheckTime("backup.started_unix_ms", b.started_unix_ms(), where));
+  PANTAU_RETURN_IF_ERROR(CheckTime("backup.finished_unix_ms", b.finished_unix_ms(), where));
+  if (b.finished_unix_ms() < b.started_unix_ms()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, "backup.finished_unix_ms is before started_unix_ms"));
+  }
+  const std::pair<const char*, int64_t> counts[] = {
+      {"backup.bytes", b.bytes()},           {"backup.files", b.files()},
+      {"backup.files_copied", b.files_copied()}, {"backup.source_bytes", b.source_bytes()},
+      {"backup.databases", b.databases()},   {"backup.database_bytes", b.database_bytes()}};
+  for (const auto& [name, value] : counts) {
+    PANTAU_RETURN_IF_ERROR(CheckNonNegative(name, value, where));
+  }
+  if (b.media_size() > kMaxBackupMedia) {
+    return absl::InvalidArgumentError(absl::StrCat(where, "backup.media has ", b.media_size(),
+                                                   " entries, the limit is ", kMaxBackupMedia));
+  }
+  for (int i = 0; i < b.media_size(); ++i) {
+    PANTAU_RETURN_IF_ERROR(CheckLength(absl::StrCat("backup.media[", i, "]"), b.media(i), 0,
+                                       upto(kMaxBackupMediumBytes), where));
+  }
+  PANTAU_RETURN_IF_ERROR(CheckLength("backup.error", b.error(), 0, upto(kMaxErrorBytes), where));
+  if (b.interval_seconds() != 0 && (b.interval_seconds() < kMinBackupIntervalSeconds ||
+                                    b.interval_seconds() > kMaxBackupIntervalSeconds)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, "backup.interval_seconds ", b.interval_seconds(), " is not 0 or ",
+        kMinBackupIntervalSeconds, "..", kMaxBackupIntervalSeconds));
+  }
+  return absl::OkStatus();
 }
 
 // Rule ids: 1..max bytes of [a-z0-9_.-] (as the agent's rule files allow).
-
-absl::Status CheckNonNegative(absl::string_view field, int64_t value, absl::string_view where) {
-  if (value >= 0) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(where, field, " ", value, " is negative"));
-}
 
 absl::Status CheckVisitorCount(absl::string_view field, int64_t value, absl::string_view where) {
   PANTAU_RETURN_IF_ERROR(CheckNonNegative(field, value, where));
@@ -332,6 +398,9 @@ absl::Status ValidatePush(const v1::PushRequest& request, const IngestLimits& li
         break;
       case v1::Event::kBan:
         PANTAU_RETURN_IF_ERROR(ValidateBan(e.ban(), limits, where));
+        break;
+      case v1::Event::kBackup:
+        PANTAU_RETURN_IF_ERROR(ValidateBackup(e.backup(), limits, where));
         break;
       case v1::Event::KIND_NOT_SET:
         return absl::InvalidArgumentError(absl::StrCat(

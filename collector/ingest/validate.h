@@ -43,6 +43,14 @@ inline constexpr int kMaxTopPages = 10;
 inline constexpr int kMaxTopClients = 10;
 inline constexpr int kMaxCountries = 20;
 inline constexpr int kMaxPageKeyBytes = 512;     // a path; clients and countries as above
+// Agent backups (BackupSummary) and the CheckReport's last clean backup (check "integrity").
+inline constexpr int kMaxBackupIdBytes = 128;    // [A-Za-z0-9._-], at least 1
+inline constexpr int kMaxBackupMedia = 16;
+inline constexpr int kMaxBackupMediumBytes = 1024;
+inline constexpr int kMaxRestoreCommandBytes = 1024;
+// interval_seconds: 0 (not reported) or 60..604800 (one minute to one week).
+inline constexpr int64_t kMinBackupIntervalSeconds = 60;
+inline constexpr int64_t kMaxBackupIntervalSeconds = 604800;
 // Largest VisitorStats counter or KeyCount count (2^50, about 10^15 per minute): far beyond
 // any real site, and low enough that the collector's sums cannot overflow.
 inline constexpr int64_t kMaxVisitorCount = int64_t{1} << 50;

@@ -776,6 +776,116 @@ TEST(ValidatePush, AppliesALowerStringLimitToSampleLines) {
                        AllOf(HasSubstr("log_alert.sample_lines[1]"), HasSubstr("limit is 128"))));
 }
 
+// A batch of a backup summary and an integrity report naming its last clean backup.
+v1::PushRequest BackupPush() {
+  v1::PushRequest r;
+  r.set_agent_id("pn-jakpus.agent_1");
+  r.set_court_id("PN-JKT-PST");
+  r.set_batch_seq(9);
+  v1::Event* e = r.add_events();
+  e->set_agent_event_id(50);
+  e->set_observed_unix_ms(1767225600000);
+  v1::BackupSummary* b = e->mutable_backup();
+  b->set_site("pn-jakpus-www");
+  b->set_backup_id("pn-jakpus-www-20260101T000000Z");
+  b->set_kind("full");
+  b->set_started_unix_ms(1767225600000);
+  b->set_finished_unix_ms(1767225660000);
+  b->set_bytes(1 << 20);
+  b->set_files(1200);
+  b->set_files_copied(1200);
+  b->set_source_bytes(4 << 20);
+  b->add_media("/mnt/backup-usb");
+  b->set_verified(true);
+  b->set_interval_seconds(21600);
+  v1::Event* c = r.add_events();
+  c->set_agent_event_id(51);
+  c->set_observed_unix_ms(1767225600000);
+  v1::CheckReport* report = c->mutable_check();
+  report->set_site("pn-jakpus-www");
+  report->set_check("integrity");
+  report->set_started_unix_ms(1767229200000);
+  report->set_last_clean_backup_id("pn-jakpus-www-20260101T000000Z");
+  report->set_last_clean_backup_unix_ms(1767225600000);
+  report->set_restore_command("pantau-agent backup restore pn-jakpus-www-20260101T000000Z --to DIR");
+  return r;
+}
+
+TEST(ValidatePush, AcceptsABackupSummaryAndAnIntegrityReportWithItsLastCleanBackup) {
+  EXPECT_THAT(ValidatePush(BackupPush(), IngestLimits{}), IsOk());
+  v1::PushRequest r = BackupPush();
+  r.mutable_events(0)->mutable_backup()->set_interval_seconds(0);  // not reported
+  r.mutable_events(0)->mutable_backup()->set_kind("incremental");
+  r.mutable_events(1)->mutable_check()->clear_last_clean_backup_id();  // none known
+  r.mutable_events(1)->mutable_check()->clear_last_clean_backup_unix_ms();
+  EXPECT_THAT(ValidatePush(r, IngestLimits{}), IsOk());
+}
+
+TEST(ValidatePush, RejectsEveryBrokenLimitOfBackupsNamingEventAndField) {
+  auto backup = [](v1::PushRequest& r) { return r.mutable_events(0)->mutable_backup(); };
+  auto check = [](v1::PushRequest& r) { return r.mutable_events(1)->mutable_check(); };
+  const std::vector<Breakage> breakages = {
+      {"empty site", [=](v1::PushRequest& r) { backup(r)->clear_site(); }, "event 0",
+       "backup.site"},
+      {"long site", [=](v1::PushRequest& r) { backup(r)->set_site(std::string(129, 's')); },
+       "event 0", "backup.site"},
+      {"empty id", [=](v1::PushRequest& r) { backup(r)->clear_backup_id(); }, "event 0",
+       "backup.backup_id"},
+      {"long id", [=](v1::PushRequest& r) { backup(r)->set_backup_id(std::string(129, 'b')); },
+       "event 0", "backup.backup_id"},
+      {"id with a slash", [=](v1::PushRequest& r) { backup(r)->set_backup_id("../etc"); },
+       "event 0", "backup.backup_id"},
+      {"unknown kind", [=](v1::PushRequest& r) { backup(r)->set_kind("differential"); },
+       "event 0", "backup.kind"},
+      {"no start", [=](v1::PushRequest& r) { backup(r)->clear_started_unix_ms(); }, "event 0",
+       "backup.started_unix_ms"},
+      {"finished before started",
+       [=](v1::PushRequest& r) { backup(r)->set_finished_unix_ms(1767225500000); }, "event 0",
+       "backup.finished_unix_ms"},
+      {"negative bytes", [=](v1::PushRequest& r) { backup(r)->set_bytes(-1); }, "event 0",
+       "backup.bytes"},
+      {"negative files", [=](v1::PushRequest& r) { backup(r)->set_files(-1); }, "event 0",
+       "backup.files"},
+      {"negative source bytes", [=](v1::PushRequest& r) { backup(r)->set_source_bytes(-5); },
+       "event 0", "backup.source_bytes"},
+      {"negative databases", [=](v1::PushRequest& r) { backup(r)->set_databases(-1); },
+       "event 0", "backup.databases"},
+      {"17 media",
+       [=](v1::PushRequest& r) {
+         for (int i = 0; i < 16; ++i) backup(r)->add_media("/mnt/x");
+       },
+       "event 0", "backup.media"},
+      {"long medium", [=](v1::PushRequest& r) { backup(r)->add_media(std::string(1025, 'm')); },
+       "event 0", "backup.media[1]"},
+      {"long error", [=](v1::PushRequest& r) { backup(r)->set_error(std::string(1025, 'e')); },
+       "event 0", "backup.error"},
+      {"interval too short", [=](v1::PushRequest& r) { backup(r)->set_interval_seconds(59); },
+       "event 0", "backup.interval_seconds"},
+      {"interval too long",
+       [=](v1::PushRequest& r) { backup(r)->set_interval_seconds(604801); }, "event 0",
+       "backup.interval_seconds"},
+      {"long clean backup id",
+       [=](v1::PushRequest& r) { check(r)->set_last_clean_backup_id(std::string(129, 'c')); },
+       "event 1", "check.last_clean_backup_id"},
+      {"clean backup time without id",
+       [=](v1::PushRequest& r) { check(r)->clear_last_clean_backup_id(); }, "event 1",
+       "check.last_clean_backup_unix_ms"},
+      {"clean backup id without time",
+       [=](v1::PushRequest& r) { check(r)->clear_last_clean_backup_unix_ms(); }, "event 1",
+       "check.last_clean_backup_unix_ms"},
+      {"long restore command",
+       [=](v1::PushRequest& r) { check(r)->set_restore_command(std::string(1025, 'r')); },
+       "event 1", "check.restore_command"},
+  };
+  for (const Breakage& b : breakages) {
+    SCOPED_TRACE(b.name);
+    v1::PushRequest r = BackupPush();
+    b.change(r);
+    EXPECT_THAT(ValidatePush(r, IngestLimits{}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr(b.event), HasSubstr(b.field))));
+  }
+}
 
 }  // namespace
 }  // namespace pantau::collector

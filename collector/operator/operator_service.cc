@@ -41,6 +41,25 @@ grpc::Status EngineError(const absl::Status& status) {
   return ToGrpcStatus(status);
 }
 
+// A site's backup state as SiteStatus / BackupSiteState report it; `Out` is either.
+template <typename Out>
+void SetBackupState(const SiteBackupState& b, const IncidentCatalog& catalog, absl::Time now,
+                    Out* out) {
+  out->set_last_backup_unix_ms(absl::ToUnixMillis(b.last_finished));
+  out->set_last_backup_verified(b.last_verified);
+  out->set_last_backup_error(b.last_error);
+  out->set_backup_interval_seconds(b.interval_seconds);
+  if (b.last_verified_finished.has_value()) {
+    out->set_last_verified_backup_known(true);
+    out->set_last_verified_backup_unix_ms(absl::ToUnixMillis(*b.last_verified_finished));
+    out->set_last_verified_backup_age_seconds(
+        std::max<int64_t>(0, absl::ToInt64Seconds(now - *b.last_verified_finished)));
+  }
+  // The backup_overdue rule's test (incident_engine.cc).
+  const absl::Time since = b.last_verified_finished.value_or(b.first_finished);
+  out->set_backup_overdue(now - since > BackupOverdueAfter(catalog, b.interval_seconds));
+}
+
 grpc::Status NoAccess(const std::string& court) {
   return ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat("no access to court ", court)));
 }
@@ -86,6 +105,11 @@ grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* context,
   absl::StatusOr<std::map<std::pair<std::string, std::string>, SiteActivity>> activity =
       store_.ActivityBySite(request->court_id(), absl::FromUnixSeconds(MinuteStart(now) - 59 * 60));
   if (!activity.ok()) return StorageError(activity.status());
+  absl::StatusOr<std::vector<SiteBackupState>> backups =
+      store_.BackupStates(request->court_id(), "");
+  if (!backups.ok()) return StorageError(backups.status());
+  std::map<std::pair<std::string, std::string>, const SiteBackupState*> backup_of;
+  for (const SiteBackupState& b : *backups) backup_of[{b.court_id, b.site}] = &b;
   for (const SiteLatest& s : *sites) {
     if (!who.CanSee(s.court_id)) continue;
     v1::SiteStatus* out = response->add_sites();
@@ -115,6 +139,9 @@ grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* context,
     if (auto it = activity->find({s.court_id, s.site}); it != activity->end()) {
       out->set_open_log_alerts(it->second.open_log_alerts);
       out->set_requests_last_hour(it->second.recent_requests);
+    }
+    if (auto it = backup_of.find({s.court_id, s.site}); it != backup_of.end()) {
+      SetBackupState(*it->second, engine_.catalog(), now, out);
     }
     for (const OpenFinding& f : s.open_findings) {  // already most severe first
       v1::OpenFinding* o = out->add_open_findings();
@@ -170,6 +197,57 @@ grpc::Status OperatorServiceImpl::ListLogAlerts(grpc::ServerContext* context,
     *out->mutable_alert() = std::move(a.alert);
     out->set_created_unix_ms(absl::ToUnixMillis(a.created_at));
     out->set_updated_unix_ms(absl::ToUnixMillis(a.updated_at));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status OperatorServiceImpl::ListBackups(grpc::ServerContext* context,
+                                              const v1::ListBackupsRequest* request,
+                                              v1::ListBackupsResponse* response) {
+  if (request->court_id().size() > 64) {
+    return ToGrpcStatus(absl::InvalidArgumentError("court_id is longer than 64 bytes"));
+  }
+  if (request->site().size() > 128) {
+    return ToGrpcStatus(absl::InvalidArgumentError("site is longer than 128 bytes"));
+  }
+  if (request->limit() < 0 || request->limit() > kMaxAlertLimit) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("limit ", request->limit(), " is not 1..", kMaxAlertLimit,
+                     " (0 means ", kDefaultAlertLimit, ")")));
+  }
+  PANTAU_CALLER(who);
+  if (!request->court_id().empty() && !who.CanSee(request->court_id())) {
+    return NoAccess(request->court_id());
+  }
+  BackupQuery query;
+  query.court_id = request->court_id();
+  query.site = request->site();
+  const int limit = request->limit() == 0 ? kDefaultAlertLimit : request->limit();
+  query.limit = limit + 1;  // one more than asked, to tell whether the answer is complete
+  absl::StatusOr<std::vector<StoredBackup>> backups = store_.Backups(query);
+  if (!backups.ok()) return StorageError(backups.status());
+  absl::StatusOr<std::vector<SiteBackupState>> states =
+      store_.BackupStates(request->court_id(), request->site());
+  if (!states.ok()) return StorageError(states.status());
+  const absl::Time now = clock_.Now();
+  response->set_now_unix_ms(absl::ToUnixMillis(now));
+  response->set_truncated(backups->size() > static_cast<size_t>(limit));
+  if (response->truncated()) backups->pop_back();
+  for (StoredBackup& b : *backups) {
+    // Courts outside the caller's are left out (the answer may then hold fewer than `limit`).
+    if (!who.CanSee(b.court_id)) continue;
+    v1::BackupInfo* out = response->add_backups();
+    out->set_court_id(b.court_id);
+    out->set_agent_id(b.agent_id);
+    *out->mutable_summary() = std::move(b.summary);
+    out->set_received_unix_ms(absl::ToUnixMillis(b.received_at));
+  }
+  for (const SiteBackupState& s : *states) {
+    if (!who.CanSee(s.court_id)) continue;
+    v1::BackupSiteState* out = response->add_sites();
+    out->set_court_id(s.court_id);
+    out->set_site(s.site);
+    SetBackupState(s, engine_.catalog(), now, out);
   }
   return grpc::Status::OK;
 }

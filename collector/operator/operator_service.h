@@ -27,6 +27,11 @@ class OperatorServiceImpl final : public v1::OperatorService::Service {
                                const v1::GetVisitorStatsRequest* request,
                                v1::GetVisitorStatsResponse* response) override;
 
+  // INVALID_ARGUMENT for a limit outside 0..1000 or over-long court/site; PERMISSION_DENIED
+  // for a court outside the caller's. Other courts' backups are never listed.
+  grpc::Status ListBackups(grpc::ServerContext* context, const v1::ListBackupsRequest* request,
+                           v1::ListBackupsResponse* response) override;
+
   grpc::Status WhoAmI(grpc::ServerContext* context, const v1::WhoAmIRequest* request,
                       v1::WhoAmIResponse* response) override;
   grpc::Status ListIncidents(grpc::ServerContext* context, const v1::ListIncidentsRequest* request,

@@ -48,7 +48,7 @@ class OperatorServiceTest : public ::pantau::testing::PostgresTest {
                                                          EngineOptions{}, clock_));
     ASSERT_OK_AND_ASSIGN(admin_token_, engine_->BootstrapAdmin("admin", "Admin Pantau"));
     metrics_ = std::make_unique<IngestMetrics>(registry_);
-    agents_ = std::make_unique<AgentServiceImpl>(*store_, *metrics_, IngestLimits{});
+    agents_ = std::make_unique<AgentServiceImpl>(*store_, *metrics_, IngestLimits{}, clock_);
     operators_ = std::make_unique<OperatorServiceImpl>(*store_, *engine_, clock_);
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
@@ -613,6 +613,156 @@ TEST_F(OperatorServiceTest, ABrokenOrganisationFileIsRefusedNamingTheLine) {
   EXPECT_TRUE(status.ok()) << status.error_message();
   ASSERT_TRUE(Call(&Stub::ListPeople, people_request, &people).ok());
   EXPECT_EQ(people.people_size(), 3);
+}
+
+
+// --- backups ---------------------------------------------------------------------------------
+
+// A batch of an agent of `court`: an up HTTP probe of site "www" and one backup summary of
+// it, started at `started_ms` and finished a minute later.
+v1::PushRequest BackupBatch(const std::string& court, uint64_t seq, const std::string& id,
+                            int64_t started_ms, bool verified, const std::string& error,
+                            int64_t interval_seconds = 21600) {
+  v1::PushRequest r;
+  r.set_agent_id(absl::StrCat("agent-", court));
+  r.set_court_id(court);
+  r.set_batch_seq(seq);
+  v1::Event* e = r.add_events();
+  e->set_agent_event_id(seq * 10);
+  v1::ProbeResult* p = e->mutable_probe();
+  p->set_site("www");
+  p->set_url("https://www.example/");
+  p->set_started_unix_ms(kT0 - 1000 + static_cast<int64_t>(seq));
+  p->set_up(true);
+  p->set_http_status(200);
+  e = r.add_events();
+  e->set_agent_event_id(seq * 10 + 1);
+  v1::BackupSummary* b = e->mutable_backup();
+  b->set_site("www");
+  b->set_backup_id(id);
+  b->set_kind("full");
+  b->set_started_unix_ms(started_ms);
+  b->set_finished_unix_ms(started_ms + 60000);
+  b->set_bytes(5 << 20);
+  b->set_files(1500);
+  b->set_files_copied(1500);
+  b->set_source_bytes(20 << 20);
+  b->add_media("/mnt/usb");
+  b->set_verified(verified);
+  b->set_error(error);
+  b->set_interval_seconds(interval_seconds);
+  return r;
+}
+
+TEST_F(OperatorServiceTest, BackupsReachStatusListBackupsPantauctlAndMetricsScopedByCourt) {
+  {
+    const grpc::Status applied = ApplyOrg(kTwoCourts);
+    ASSERT_TRUE(applied.ok()) << applied.error_message();
+  }
+  constexpr int64_t kHour = 3600000;
+  // Court A: a verified backup 3 h ago, then a failed one. Court B: verified 10 h ago with a
+  // 1 h interval: overdue (1 h + 1 h grace).
+  ASSERT_TRUE(Push(BackupBatch("PN-A", 1, "www-a1", kT0 - 3 * kHour, true, "")).ok());
+  ASSERT_TRUE(Push(BackupBatch("PN-A", 2, "www-a2", kT0 - kHour, false, "medium full")).ok());
+  ASSERT_TRUE(Push(BackupBatch("PN-B", 1, "www-b1", kT0 - 10 * kHour, true, "", 3600)).ok());
+
+  v1::ListBackupsRequest list;
+  v1::ListBackupsResponse backups;
+  ASSERT_TRUE(Call(&Stub::ListBackups, list, &backups).ok());
+  ASSERT_EQ(backups.backups_size(), 3);
+  EXPECT_EQ(backups.backups(0).summary().backup_id(), "www-a2");  // newest first
+  EXPECT_EQ(backups.backups(0).court_id(), "PN-A");
+  ASSERT_EQ(backups.sites_size(), 2);
+  EXPECT_EQ(backups.sites(0).court_id(), "PN-A");
+  EXPECT_EQ(backups.sites(0).last_backup_error(), "medium full");
+  EXPECT_TRUE(backups.sites(0).last_verified_backup_known());
+  EXPECT_EQ(backups.sites(0).last_verified_backup_age_seconds(), 3 * 3600 - 60);
+  EXPECT_FALSE(backups.sites(0).backup_overdue());
+  EXPECT_TRUE(backups.sites(1).backup_overdue());
+  list.set_limit(1);
+  ASSERT_TRUE(Call(&Stub::ListBackups, list, &backups).ok());
+  EXPECT_EQ(backups.backups_size(), 1);
+  EXPECT_TRUE(backups.truncated());
+  list.set_limit(1001);
+  EXPECT_EQ(Call(&Stub::ListBackups, list, &backups).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // A staf of court A sees court A's backups only; court B is refused.
+  const std::string staf = TokenOf("staf-a");
+  list.Clear();
+  ASSERT_TRUE(CallAs(staf, &Stub::ListBackups, list, &backups).ok());
+  ASSERT_EQ(backups.backups_size(), 2);
+  for (const v1::BackupInfo& b : backups.backups()) EXPECT_EQ(b.court_id(), "PN-A");
+  ASSERT_EQ(backups.sites_size(), 1);
+  EXPECT_EQ(backups.sites(0).court_id(), "PN-A");
+  list.set_court_id("PN-B");
+  const grpc::Status refused = CallAs(staf, &Stub::ListBackups, list, &backups);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << refused.error_message();
+  EXPECT_EQ(backups.backups_size(), 0);
+
+  // GetStatus carries the same state.
+  v1::GetStatusResponse status;
+  ASSERT_TRUE(Call(&Stub::GetStatus, v1::GetStatusRequest(), &status).ok());
+  ASSERT_EQ(status.sites_size(), 2);
+  EXPECT_EQ(status.sites(0).last_backup_unix_ms(), kT0 - kHour + 60000);
+  EXPECT_FALSE(status.sites(0).last_backup_verified());
+  EXPECT_EQ(status.sites(0).last_backup_error(), "medium full");
+  EXPECT_EQ(status.sites(0).last_verified_backup_unix_ms(), kT0 - 3 * kHour + 60000);
+  EXPECT_EQ(status.sites(0).backup_interval_seconds(), 21600);
+  EXPECT_FALSE(status.sites(0).backup_overdue());
+  EXPECT_TRUE(status.sites(1).backup_overdue());
+
+  ctl::CtlEnvironment env;
+  env.token = admin_token_;
+  auto run = [&](std::vector<std::string> command, std::string* out_text) {
+    std::vector<std::string> args = {"--collector", absl::StrCat("127.0.0.1:", port_),
+                                     "--insecure"};
+    args.insert(args.end(), command.begin(), command.end());
+    std::ostringstream out, err;
+    const int code = ctl::RunCtl(args, env, out, err);
+    *out_text = out.str() + err.str();
+    return code;
+  };
+  std::string text;
+  // Court A's newest failed, court B overdue: exit 1.
+  EXPECT_EQ(run({"backups"}, &text), 1);
+  EXPECT_THAT(text, HasSubstr("SITE                 ID"));
+  EXPECT_THAT(text, HasSubstr("www-a2"));
+  EXPECT_THAT(text, HasSubstr("medium full"));
+  EXPECT_THAT(text, HasSubstr("1m"));      // duration
+  EXPECT_THAT(text, HasSubstr("5.0M"));    // size
+  EXPECT_THAT(text, HasSubstr("OVERDUE"));
+  EXPECT_THAT(text, HasSubstr("2 sites with a failed or overdue backup"));
+  EXPECT_EQ(run({"backups", "--court", "PN-B", "--json"}, &text), 1);
+  EXPECT_THAT(text, HasSubstr("\"backup_id\":\"www-b1\""));
+  EXPECT_THAT(text, HasSubstr("\"overdue\":true"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("www-a")));
+  // A good backup of court A: its listing is clean again.
+  ASSERT_TRUE(Push(BackupBatch("PN-A", 3, "www-a3", kT0 - kHour / 2, true, "")).ok());
+  EXPECT_EQ(run({"backups", "--court", "PN-A", "--site", "www"}, &text), 0) << text;
+  EXPECT_THAT(text, HasSubstr("www-a3"));
+  EXPECT_EQ(run({"backups", "--limit", "0"}, &text), 2);
+
+  // status: BACKUP is the age of the last verified backup, "!" when overdue.
+  EXPECT_EQ(run({"status"}, &text), 0) << text;
+  EXPECT_THAT(text, HasSubstr("BACKUP"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("PN-A .* 29m  https://www.example/"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("PN-B .* 9h!  https://www.example/"));
+  EXPECT_EQ(run({"status", "--json"}, &text), 0);
+  EXPECT_THAT(text, HasSubstr("\"interval_seconds\":3600,\"overdue\":true"));
+
+  const std::string metrics = prometheus::TextSerializer().Serialize(registry_.Collect());
+  EXPECT_THAT(metrics, HasSubstr("pantau_backups_total{court=\"PN-A\",outcome=\"failed\","
+                                 "site=\"www\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("pantau_backups_total{court=\"PN-A\",outcome=\"verified\","
+                                 "site=\"www\"} 2"));
+  EXPECT_THAT(metrics, HasSubstr("pantau_backups_total{court=\"PN-B\",outcome=\"unverified\","
+                                 "site=\"www\"} 0"));
+  EXPECT_THAT(metrics, HasSubstr("pantau_backup_last_verified_age_seconds{court=\"PN-B\","
+                                 "site=\"www\"} 35940"));
+  EXPECT_THAT(metrics, HasSubstr("pantau_backup_last_verified_age_seconds{court=\"PN-A\","
+                                 "site=\"www\"} 1740"));
+  EXPECT_THAT(metrics, HasSubstr("pantau_collector_ingested_events_total{kind=\"backup\"} 4"));
 }
 
 }  // namespace

@@ -144,19 +144,6 @@ void AddKeyCounts(const google::protobuf::RepeatedPtrField<v1::KeyCount>& from,
   }
 }
 
-// The elements of a text[] field in order (NULL elements read as "").
-std::vector<std::string> TextArray(const pqxx::field& f) {
-  std::vector<std::string> out;
-  if (f.is_null()) return out;
-  pqxx::array_parser parser = f.as_array();
-  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done;
-       std::tie(kind, value) = parser.get_next()) {
-    if (kind == pqxx::array_parser::string_value) out.push_back(value);
-    if (kind == pqxx::array_parser::null_value) out.emplace_back();
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<const v1::Event*> NewestLogAlerts(const v1::PushRequest& request) {

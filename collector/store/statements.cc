@@ -1,5 +1,7 @@
 #include "collector/store/statements.h"
 
+#include <tuple>
+
 #include "absl/time/time.h"
 
 namespace pantau::collector {
@@ -7,6 +9,18 @@ namespace pantau::collector {
 std::string PgTime(int64_t unix_ms) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", absl::FromUnixMillis(unix_ms),
                           absl::UTCTimeZone());
+}
+
+std::vector<std::string> TextArray(const pqxx::field& f) {
+  std::vector<std::string> out;
+  if (f.is_null()) return out;
+  pqxx::array_parser parser = f.as_array();
+  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done;
+       std::tie(kind, value) = parser.get_next()) {
+    if (kind == pqxx::array_parser::string_value) out.push_back(value);
+    if (kind == pqxx::array_parser::null_value) out.emplace_back();
+  }
+  return out;
 }
 
 void PrepareStatements(pqxx::connection& conn) {
@@ -47,6 +61,20 @@ void PrepareStatements(pqxx::connection& conn) {
                "error = EXCLUDED.error, total_us = EXCLUDED.total_us, "
                "dns_answers = EXCLUDED.dns_answers, started_at = EXCLUDED.started_at "
                "WHERE l.started_at <= EXCLUDED.started_at");
+  conn.prepare("upsert_backup",
+               "INSERT INTO backups AS b (agent_id, court_id, site, backup_id, kind, started, "
+               "finished, bytes, files, files_copied, source_bytes, media, verified, error, "
+               "interval_seconds, databases, database_bytes, agent_event_id) "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+               "$17, $18) "
+               "ON CONFLICT (agent_id, backup_id) DO UPDATE SET court_id = EXCLUDED.court_id, "
+               "site = EXCLUDED.site, kind = EXCLUDED.kind, started = EXCLUDED.started, "
+               "finished = EXCLUDED.finished, bytes = EXCLUDED.bytes, files = EXCLUDED.files, "
+               "files_copied = EXCLUDED.files_copied, source_bytes = EXCLUDED.source_bytes, "
+               "media = EXCLUDED.media, verified = EXCLUDED.verified, error = EXCLUDED.error, "
+               "interval_seconds = EXCLUDED.interval_seconds, databases = EXCLUDED.databases, "
+               "database_bytes = EXCLUDED.database_bytes, "
+               "agent_event_id = EXCLUDED.agent_event_id, received_at = now()");
   conn.prepare("upsert_content",
                "INSERT INTO site_content AS c (court_id, site, content_age_days, "
                "content_age_source, checked_at) VALUES ($1, $2, $3, $4, $5) "
@@ -174,7 +202,7 @@ const std::vector<std::string>& CheckReportColumns() {
   static const std::vector<std::string> kColumns = {
       "court_id",   "agent_id", "agent_event_id", "batch_seq",        "site",
       "check_name", "started_at", "error",        "findings_count",   "content_age_days",
-      "content_age_source"};
+      "content_age_source", "last_clean_backup_id", "last_clean_backup_at", "restore_command"};
   return kColumns;
 }
 

@@ -25,6 +25,10 @@ namespace pantau::collector {
 //   upsert_probe_latest(court, site, probe_kind, agent, url, up, error, total_us,
 //                       dns_answers (array literal), started_at)  -- dns/tcp; newest wins
 //   upsert_content(court, site, age_days, source, checked_at)   -- newest wins
+//   upsert_backup(agent, court, site, backup_id, kind, started, finished, bytes, files,
+//                 files_copied, source_bytes, media (array literal), verified, error,
+//                 interval_seconds, databases, database_bytes, agent_event_id)
+//       -- replaces the row of (agent, backup_id)
 //   apply_findings(court, runs) -> (runs applied, findings closed, findings open or updated)
 //       runs: JSON [{"site", "check_name", "started_at", "keys": ["kind/key", ...],
 //                    "findings": [{"kind", "key", "severity", "detail", "evidence"}]}],
@@ -57,6 +61,9 @@ const std::vector<std::string>& FindingColumns();
 
 // Columns of bans that the COPY fills, in order.
 const std::vector<std::string>& BanColumns();
+
+// The elements of a text[] field in order (NULL elements read as "").
+std::vector<std::string> TextArray(const pqxx::field& f);
 
 // Text form PostgreSQL parses as timestamptz, to the microsecond (UTC).
 std::string PgTime(int64_t unix_ms);

@@ -79,6 +79,31 @@ std::string ApplyFindingsArgument(const std::vector<CheckRun>& runs) {
   return w.str();
 }
 
+// Per site: its newest backup run (by start), the finish of its newest verified one without
+// error, and the finish of its first one. $1 court ('' = any), $2 site ('' = any).
+constexpr char kSiteBackupStateSql[] =
+    "SELECT DISTINCT ON (b.court_id, b.site) b.court_id, b.site, "
+    "(extract(epoch from b.finished) * 1000000)::bigint, b.verified, b.error, b.interval_seconds, "
+    "(SELECT (extract(epoch from max(v.finished)) * 1000000)::bigint FROM backups v "
+    "  WHERE v.court_id = b.court_id AND v.site = b.site AND v.verified AND v.error = ''), "
+    "(SELECT (extract(epoch from min(f.finished)) * 1000000)::bigint FROM backups f "
+    "  WHERE f.court_id = b.court_id AND f.site = b.site) "
+    "FROM backups b WHERE ($1 = '' OR b.court_id = $1) AND ($2 = '' OR b.site = $2) "
+    "ORDER BY b.court_id, b.site, b.started DESC, b.finished DESC, b.received_at DESC";
+
+SiteBackupState ReadSiteBackupState(const pqxx::row& r) {
+  SiteBackupState s;
+  s.court_id = r[0].as<std::string>();
+  s.site = r[1].as<std::string>();
+  s.last_finished = absl::FromUnixMicros(r[2].as<int64_t>());
+  s.last_verified = r[3].as<bool>();
+  s.last_error = r[4].as<std::string>();
+  s.interval_seconds = r[5].as<int64_t>();
+  if (!r[6].is_null()) s.last_verified_finished = absl::FromUnixMicros(r[6].as<int64_t>());
+  s.first_finished = absl::FromUnixMicros(r[7].as<int64_t>());
+  return s;
+}
+
 std::optional<int> TlsDaysLeft(const v1::ProbeResult& p) {
   if (!p.tls_checked() || !p.tls_days_left_known()) return std::nullopt;
   return p.tls_days_left();
@@ -211,9 +236,12 @@ absl::StatusOr<BatchOutcome> Store::StoreBatchOnce(const v1::PushRequest& reques
         const v1::CheckReport& c = e.check();
         std::optional<double> age;
         if (c.content_age_known()) age = c.content_age_days();
+        std::optional<std::string> clean_at;
+        if (!c.last_clean_backup_id().empty()) clean_at = PgTime(c.last_clean_backup_unix_ms());
         copy << std::make_tuple(court, agent, static_cast<int64_t>(e.agent_event_id()),
                                 batch_seq, c.site(), c.check(), PgTime(c.started_unix_ms()),
-                                c.error(), c.findings_size(), age, c.content_age_source());
+                                c.error(), c.findings_size(), age, c.content_age_source(),
+                                c.last_clean_backup_id(), clean_at, c.restore_command());
       }
       copy.complete();
     }
@@ -263,6 +291,17 @@ absl::StatusOr<BatchOutcome> Store::StoreBatchOnce(const v1::PushRequest& reques
     for (const auto& [site, report] : NewestContentAgePerSite(request)) {
       txn.exec_prepared("upsert_content", court, site, report->content_age_days(),
                         report->content_age_source(), PgTime(report->started_unix_ms()));
+    }
+    // Rare (one per site and backup run): a statement each; batch order, so the later of two
+    // summaries of one backup id wins.
+    for (const v1::Event& e : request.events()) {
+      if (!e.has_backup()) continue;
+      const v1::BackupSummary& b = e.backup();
+      txn.exec_prepared("upsert_backup", agent, court, b.site(), b.backup_id(), b.kind(),
+                        PgTime(b.started_unix_ms()), PgTime(b.finished_unix_ms()), b.bytes(),
+                        b.files(), b.files_copied(), b.source_bytes(), PgTextArray(b.media()),
+                        b.verified(), b.error(), b.interval_seconds(), b.databases(),
+                        b.database_bytes(), static_cast<int64_t>(e.agent_event_id()));
     }
     if (heartbeat != nullptr) {
       txn.exec_prepared("heartbeat", agent, heartbeat->agent_version(),
@@ -344,6 +383,70 @@ absl::StatusOr<std::vector<SiteLatest>> Store::LatestBySite(const std::string& c
   } catch (const std::exception& e) {
     if (IsConnectionLoss(e)) lease.MarkBroken();
     return StatusFromException(e, "reading site status");
+  }
+}
+
+absl::StatusOr<std::vector<StoredBackup>> Store::Backups(const BackupQuery& query) {
+  if (query.limit < 1 || query.limit > 1001) {
+    return absl::InvalidArgumentError(absl::StrCat("limit ", query.limit, " is not 1..1001"));
+  }
+  PANTAU_ASSIGN_OR_RETURN(PgPool::Lease lease, pool_->Acquire());
+  try {
+    pqxx::read_transaction txn(lease.conn());
+    pqxx::result rows = txn.exec_params(
+        "SELECT court_id, agent_id, site, backup_id, kind, "
+        "(extract(epoch from started) * 1000)::bigint, "
+        "(extract(epoch from finished) * 1000)::bigint, bytes, files, files_copied, "
+        "source_bytes, media, verified, error, interval_seconds, databases, "
+        "database_bytes, (extract(epoch from received_at) * 1000000)::bigint "
+        "FROM backups WHERE ($1 = '' OR court_id = $1) AND ($2 = '' OR site = $2) "
+        "ORDER BY started DESC, backup_id LIMIT $3",
+        query.court_id, query.site, query.limit);
+    std::vector<StoredBackup> out;
+    out.reserve(rows.size());
+    for (const pqxx::row& r : rows) {
+      StoredBackup b;
+      b.court_id = r[0].as<std::string>();
+      b.agent_id = r[1].as<std::string>();
+      v1::BackupSummary& s = b.summary;
+      s.set_site(r[2].as<std::string>());
+      s.set_backup_id(r[3].as<std::string>());
+      s.set_kind(r[4].as<std::string>());
+      s.set_started_unix_ms(r[5].as<int64_t>());
+      s.set_finished_unix_ms(r[6].as<int64_t>());
+      s.set_bytes(r[7].as<int64_t>());
+      s.set_files(r[8].as<int64_t>());
+      s.set_files_copied(r[9].as<int64_t>());
+      s.set_source_bytes(r[10].as<int64_t>());
+      for (std::string& m : TextArray(r[11])) s.add_media(std::move(m));
+      s.set_verified(r[12].as<bool>());
+      s.set_error(r[13].as<std::string>());
+      s.set_interval_seconds(r[14].as<int64_t>());
+      s.set_databases(r[15].as<int64_t>());
+      s.set_database_bytes(r[16].as<int64_t>());
+      b.received_at = absl::FromUnixMicros(r[17].as<int64_t>());
+      out.push_back(std::move(b));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    if (IsConnectionLoss(e)) lease.MarkBroken();
+    return StatusFromException(e, "reading backups");
+  }
+}
+
+absl::StatusOr<std::vector<SiteBackupState>> Store::BackupStates(const std::string& court_id,
+                                                                 const std::string& site) {
+  PANTAU_ASSIGN_OR_RETURN(PgPool::Lease lease, pool_->Acquire());
+  try {
+    pqxx::read_transaction txn(lease.conn());
+    pqxx::result rows = txn.exec_params(std::string(kSiteBackupStateSql), court_id, site);
+    std::vector<SiteBackupState> out;
+    out.reserve(rows.size());
+    for (const pqxx::row& r : rows) out.push_back(ReadSiteBackupState(r));
+    return out;
+  } catch (const std::exception& e) {
+    if (IsConnectionLoss(e)) lease.MarkBroken();
+    return StatusFromException(e, "reading backup states");
   }
 }
 

@@ -107,6 +107,37 @@ struct SiteLatest {
   std::vector<OpenFinding> open_findings;
 };
 
+// A stored backup summary (the latest of its (agent, backup_id)).
+struct StoredBackup {
+  std::string court_id;
+  std::string agent_id;
+  v1::BackupSummary summary;
+  absl::Time received_at;  // when the collector stored that summary
+};
+
+// What Store::Backups returns: newest start first.
+struct BackupQuery {
+  std::string court_id;  // any court when empty
+  std::string site;      // any site when empty
+  int limit = 100;       // 1..1001
+};
+
+// The backup state of one site, from its stored summaries.
+struct SiteBackupState {
+  std::string court_id;
+  std::string site;
+  // The newest backup run (by start): when it finished, verified, its error, the job interval
+  // it reported (0 = not reported).
+  absl::Time last_finished;
+  bool last_verified = false;
+  std::string last_error;
+  int64_t interval_seconds = 0;
+  // The newest verified backup without error (its finish), if any.
+  std::optional<absl::Time> last_verified_finished;
+  // The first backup the collector knows of (its finish): since when the site is backed up.
+  absl::Time first_finished;
+};
+
 // The probe kind, with "" read as "http".
 std::string ProbeKindOf(const v1::ProbeResult& probe);
 
@@ -158,7 +189,8 @@ class Store {
   // (site, check) unless a newer run was applied before, and the newest known content age
   // moves site_content. Log alerts replace their (agent, alert_id) row (NewestLogAlerts; an
   // update whose last_seen is before the stored one is ignored), visitor statistics are added
-  // to their (site, minute) (MergeVisitorStats), bans are appended. Unavailable when PostgreSQL
+  // to their (site, minute) (MergeVisitorStats), bans are appended, backup summaries replace
+  // the row of their (agent, backup_id). Unavailable when PostgreSQL
   // is down or the connection broke (nothing was committed, or the commit's fate is unknown:
   // either way a retry of the same batch is safe); InvalidArgument when PostgreSQL refuses the
   // data itself.
@@ -182,6 +214,14 @@ class Store {
   // Only sites with either are present; all courts when `court_id` is empty.
   absl::StatusOr<std::map<std::pair<std::string, std::string>, SiteActivity>> ActivityBySite(
       const std::string& court_id, absl::Time since);
+
+  // Backups matching `query`. InvalidArgument when limit is outside 1..1001.
+  absl::StatusOr<std::vector<StoredBackup>> Backups(const BackupQuery& query);
+
+  // The backup state of every site with a backup (of `court_id` / `site` when not empty),
+  // sorted by court then site.
+  absl::StatusOr<std::vector<SiteBackupState>> BackupStates(const std::string& court_id,
+                                                            const std::string& site);
 
   // Central probe list of an agent (probe_targets); empty when none is set.
   absl::StatusOr<std::vector<v1::ProbeTarget>> ProbeTargets(const std::string& agent_id);

@@ -488,5 +488,91 @@ TEST(NewestCheckRuns, TakesTheNewestRunPerSiteAndCheckAndSkipsReportsThatDidNotR
   EXPECT_THAT(runs, ::testing::ElementsAre("a http 0 0", "a sitemap 1000 5", "b content 2000 1"));
 }
 
+
+v1::Event BackupEvent(const std::string& id, int64_t started_ms, bool verified,
+                      const std::string& error, int64_t files) {
+  v1::Event e;
+  v1::BackupSummary* b = e.mutable_backup();
+  b->set_site("pn-x");
+  b->set_backup_id(id);
+  b->set_kind("full");
+  b->set_started_unix_ms(started_ms);
+  b->set_finished_unix_ms(started_ms + 90000);
+  b->set_bytes(2048);
+  b->set_files(files);
+  b->set_files_copied(files);
+  b->set_source_bytes(files * 100);
+  b->add_media("/mnt/usb \"one\"");
+  b->add_media("/mnt/nas,two");
+  b->set_verified(verified);
+  b->set_error(error);
+  b->set_interval_seconds(21600);
+  b->set_databases(1);
+  b->set_database_bytes(512);
+  return e;
+}
+
+TEST_F(StoreTest, BackupSummariesAreStoredAndALaterOneWithTheSameIdReplacesTheRow) {
+  auto store = NewStore();
+  ASSERT_NE(store, nullptr);
+  constexpr int64_t t0 = 1767225600000;
+  // An unverified run, and in the next batch its verification on demand plus a newer failed run.
+  ASSERT_TRUE(store->StoreBatch(Events(1, {BackupEvent("pn-x-1", t0, false, "", 1000)})).ok());
+  ASSERT_TRUE(store
+                  ->StoreBatch(Events(2, {BackupEvent("pn-x-1", t0, true, "", 1000),
+                                          BackupEvent("pn-x-2", t0 + 3600000, false,
+                                                      "medium not mounted", 0)}))
+                  .ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM backups"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM backups WHERE backup_id = 'pn-x-1' AND verified"), 1);
+
+  BackupQuery query;
+  query.site = "pn-x";
+  auto listed = store->Backups(query);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].summary.backup_id(), "pn-x-2");  // newest start first
+  EXPECT_EQ((*listed)[0].summary.error(), "medium not mounted");
+  const v1::BackupSummary& first = (*listed)[1].summary;
+  EXPECT_TRUE(first.verified());
+  EXPECT_EQ(first.finished_unix_ms(), t0 + 90000);
+  EXPECT_EQ(first.source_bytes(), 100000);
+  EXPECT_EQ(first.database_bytes(), 512);
+  EXPECT_THAT(first.media(), ::testing::ElementsAre("/mnt/usb \"one\"", "/mnt/nas,two"));
+  EXPECT_EQ((*listed)[1].court_id, "PA-XYZ");
+  EXPECT_EQ((*listed)[1].agent_id, "a1");
+  query.limit = 0;
+  EXPECT_FALSE(store->Backups(query).ok());
+
+  auto states = store->BackupStates("", "");
+  ASSERT_TRUE(states.ok()) << states.status();
+  ASSERT_EQ(states->size(), 1u);
+  const SiteBackupState& st = (*states)[0];
+  EXPECT_EQ(st.site, "pn-x");
+  EXPECT_EQ(st.last_error, "medium not mounted");
+  EXPECT_FALSE(st.last_verified);
+  EXPECT_EQ(st.interval_seconds, 21600);
+  ASSERT_TRUE(st.last_verified_finished.has_value());
+  EXPECT_EQ(absl::ToUnixMillis(*st.last_verified_finished), t0 + 90000);
+  EXPECT_EQ(absl::ToUnixMillis(st.first_finished), t0 + 90000);
+  EXPECT_TRUE(store->BackupStates("PN-OTHER", "")->empty());
+}
+
+TEST_F(StoreTest, IntegrityReportsKeepTheirLastCleanBackup) {
+  auto store = NewStore();
+  ASSERT_NE(store, nullptr);
+  v1::Event e = Report("pn-x", "integrity", 1767229200000, {Found("webshell_file", "up/x.php")});
+  e.mutable_check()->set_last_clean_backup_id("pn-x-1");
+  e.mutable_check()->set_last_clean_backup_unix_ms(1767225600000);
+  e.mutable_check()->set_restore_command("pantau-agent backup restore pn-x-1 --to DIR");
+  ASSERT_TRUE(store->StoreBatch(Events(1, {e, Report("pn-x", "content", 1767229200000, {})})).ok());
+  EXPECT_THAT(Column("SELECT last_clean_backup_id || ' ' || "
+                     "coalesce((extract(epoch from last_clean_backup_at) * 1000)::bigint::text, "
+                     "'NULL') || ' ' || restore_command FROM check_reports ORDER BY check_name"),
+              ::testing::ElementsAre(" NULL ",  // content: nothing
+                                     "pn-x-1 1767225600000 pantau-agent backup restore pn-x-1 "
+                                     "--to DIR"));
+}
+
 }  // namespace
 }  // namespace pantau::collector

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "agent/app/agent_app.h"
+#include "agent/backup/backup.h"
+#include "agent/integrity/integrity_monitor.h"
 #include "agent/checks/probe_report.h"
 #include "agent/logwatch/scan_log.h"
 #include "agent/probes/http_engine.h"
@@ -21,7 +23,13 @@ constexpr char kUsage[] =
     "                                               pantau's rules (scan-log --help)\n"
     "       pantau-agent baseline reset SITE [--config FILE]\n"
     "                                               accept a site's current page as its new\n"
-    "                                               content baseline (after a planned redesign)\n";
+    "                                               content baseline (after a planned redesign)\n"
+    "       pantau-agent backup run|list|verify|restore ...\n"
+    "                                               back up sites to media, list, verify and\n"
+    "                                               restore backups (backup --help)\n"
+    "       pantau-agent integrity status|scan|accept|maintenance ...\n"
+    "                                               web-root integrity findings, accepting\n"
+    "                                               planned changes (integrity --help)\n";
 
 // The data files: $PANTAU_DATA_DIR, else the installed ones, else those of the source tree
 // this binary was built from (build/bin/../../data).
@@ -55,6 +63,12 @@ int main(int argc, char** argv) {
     std::vector<std::string> rest(args.begin() + 1, args.end());
     return pantau::agent::logwatch::RunScanLogCommand(rest, DefaultDataDir(argv[0]), std::cout,
                                                       std::cerr);
+  }
+  if (!args.empty() && (args[0] == "backup" || args[0] == "integrity")) {
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    return args[0] == "backup" ? pantau::agent::backup::RunBackupCommand(rest, std::cout, std::cerr)
+                               : pantau::agent::integrity::RunIntegrityCommand(rest, std::cout,
+                                                                               std::cerr);
   }
   std::string config_path = "/etc/pantau/agent.yaml";
   std::string reset_site;

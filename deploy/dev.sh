@@ -99,7 +99,7 @@ required_packages() {
     libyaml-cpp-dev libabsl-dev libarchive-dev libssl-dev libc-ares-dev zlib1g-dev \
     libgeoip-dev geoip-database logrotate nftables iproute2 python3-aiosmtpd \
     libgtest-dev libgmock-dev libbenchmark-dev \
-    postgresql nginx-core dnsmasq-base openssl curl ca-certificates
+    postgresql nginx-core dnsmasq-base openssl curl ca-certificates tar zstd coreutils
 }
 
 ensure_packages() {
@@ -501,6 +501,13 @@ sites:
         format: combined
       - path: ${STATE}/log/nginx-error.log
         type: error
+    # The demo site's files: integrity monitoring watches them, backups copy them.
+    web_root: ${STATE}/site
+    backup:
+      # A real court names a mounted disk here (and may add databases: with mysqldump).
+      media: [${STATE}/backups]
+      interval_seconds: 21600
+      min_free_mb: 16
 logwatch:
   # The demo reads the whole log once; a real agent starts at the end of an existing log.
   start_at_end: false
@@ -603,7 +610,7 @@ cmd_up() {
   step "choose the state directory"
   state_dir_choose
   IN_UP=1
-  mkdir -p "${STATE}/log" "${STATE}/run" "${STATE}/agent"
+  mkdir -p "${STATE}/log" "${STATE}/run" "${STATE}/agent" "${STATE}/backups"
   start_postgres
   make_tls
   start_nginx
@@ -618,6 +625,7 @@ cmd_up() {
   echo
   pantauctl status
   wait_for_visitors
+  wait_for_backup
   cat <<EOF
 
 pantau dev stack is running (state in ${STATE}):
@@ -630,6 +638,8 @@ pantau dev stack is running (state in ${STATE}):
   status               ./deploy/dev.sh status [--json]
   visitors, alerts     ./deploy/dev.sh visitors | alerts   (the demo site's access log)
   incidents            ./deploy/dev.sh incidents [show ID | ack ID ...]   (pantauctl incidents)
+  backups              ./deploy/dev.sh backups   (archives in ${STATE}/backups/)
+  web-root integrity   ./deploy/dev.sh integrity [status | accept PATH ...]
   pages sent           ./deploy/dev.sh mail   (the demo people's mailbox, ${STATE}/mail/)
   operator token       ${STATE}/admin.token   (pantauctl --token-file ...)
   stop                 ./deploy/dev.sh down     (keeps data; "clean" also deletes it)
@@ -651,6 +661,36 @@ wait_for_visitors() {
     sleep 0.2
   done
   warn "no visitor statistics from the demo site's access log yet: ${out}"
+}
+
+# The agent backs the demo site up as soon as it starts (no backup yet): show the collector's
+# view of it once the verified summary has arrived.
+wait_for_backup() {
+  CURRENT_STEP="show backups"
+  local i out=""
+  for ((i = 0; i < 150; i++)); do
+    if out="$(pantauctl --timeout 5 backups --site "${DEMO_SITE_ID}" 2>&1)" &&
+      [[ "${out}" == *"${DEMO_SITE_ID}-"* ]]; then
+      echo
+      printf '%s
+' "${out}"
+      return 0
+    fi
+    sleep 0.2
+  done
+  warn "no backup of the demo site reached the collector yet: ${out}"
+}
+
+# integrity ARGS: pantau-agent integrity against the dev agent's state (default: status).
+cmd_integrity() {
+  state_dir_load || die "no dev stack here; start one with ./deploy/dev.sh up"
+  [[ -x "${REPO_DIR}/build/bin/pantau-agent" ]] || die "build/bin/pantau-agent is missing; run ./deploy/dev.sh up"
+  CURRENT_STEP="integrity"
+  (($# > 0)) || set -- status
+  local rc=0
+  "${REPO_DIR}/build/bin/pantau-agent" integrity "$@" --config "${STATE}/agent.yaml" || rc=$?
+  trap - ERR
+  exit "${rc}"
 }
 
 # visitors / alerts: pantauctl against the dev collector, for the demo site by default.
@@ -784,6 +824,8 @@ usage: ./deploy/dev.sh COMMAND
   visitors [ARGS] pantauctl visitors (default --site pn-contoh-www): requests per minute
   alerts [ARGS]   pantauctl alerts: suspicious activity found in the web-server logs
   incidents [ARGS] pantauctl incidents (list, show ID, ack ID, note, handoff, resolve)
+  backups [ARGS]  pantauctl backups: the backups the agent made of the demo site
+  integrity [ARGS] pantau-agent integrity (status, scan, accept PATH, maintenance ...)
   mail            the pages the demo people received (local mail sink)
   logs [-f]       last lines of every log (-f: follow)
   down            stop what `up` started; keep the data
@@ -803,7 +845,8 @@ main() {
   case "${cmd}" in
     up) cmd_up "$@" ;;
     status) cmd_status "$@" ;;
-    visitors | alerts | incidents) cmd_ctl "${cmd}" "$@" ;;
+    visitors | alerts | incidents | backups) cmd_ctl "${cmd}" "$@" ;;
+    integrity) cmd_integrity "$@" ;;
     mail) cmd_mail "$@" ;;
     down | stop) cmd_down "$@" ;;
     clean) cmd_clean "$@" ;;

@@ -19,9 +19,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "agent/backup/backup.h"
 #include "agent/checks/availability.h"
 #include "agent/checks/check_state.h"
 #include "agent/checks/content_checks.h"
+#include "agent/integrity/integrity_monitor.h"
 #include "agent/logwatch/log_watcher.h"
 #include "agent/probes/dns_prober.h"
 #include "agent/probes/http_engine.h"
@@ -167,6 +169,62 @@ absl::StatusOr<std::unique_ptr<AgentApp>> AgentApp::Create(const AgentConfig& co
                         absl::StrCat("log watching: ", watcher.status().message()));
   }
   app->log_watcher_ = std::move(*watcher);
+  const bool any_backup = std::any_of(config.sites.begin(), config.sites.end(),
+                                      [](const SiteConfig& s) { return s.backup.enabled; });
+  const bool any_integrity = std::any_of(config.sites.begin(), config.sites.end(), [](const SiteConfig& s) {
+    return s.integrity.enabled && !s.web_root.empty();
+  });
+  if (any_backup || any_integrity) {
+    // Integrity findings name the last clean backup, so the catalogue is read for them too.
+    absl::StatusOr<std::unique_ptr<backup::BackupCatalog>> catalog =
+        backup::BackupCatalog::Open(config.state_dir);
+    if (!catalog.ok()) {
+      return absl::Status(catalog.status().code(),
+                          absl::StrCat("backups: ", catalog.status().message()));
+    }
+    app->backup_catalog_ = std::move(*catalog);
+  }
+  if (any_backup) {
+    app->backup_work_ = std::make_unique<WorkQueue>("backup");
+    app->scheduler_->Add("backups", absl::Seconds(30), absl::Seconds(5),
+                         [self](absl::Time now) { self->TendBackups(now); });
+  }
+  if (any_integrity) {
+    backup::BackupCatalog* catalog = app->backup_catalog_.get();
+    auto lookup = [catalog](const std::string& site,
+                            absl::Time before) -> std::optional<integrity::CleanBackup> {
+      absl::StatusOr<std::optional<backup::BackupRecord>> found =
+          catalog->LastVerifiedBefore(site, before);
+      if (!found.ok()) {
+        PANTAU_LOG(WARNING) << "cannot look up the last clean backup of " << site << ": "
+                            << found.status().message();
+        return std::nullopt;
+      }
+      if (!found->has_value()) return std::nullopt;
+      const backup::BackupRecord& record = **found;
+      return integrity::CleanBackup{
+          record.id, record.started,
+          absl::StrCat("pantau-agent backup restore ", record.id, " --to /var/tmp/pantau-restore-",
+                       record.id)};
+    };
+    auto sink = [self](v1::CheckReport report) {
+      bool critical = false;
+      for (const v1::Finding& f : report.findings()) critical |= f.severity() == v1::Finding::CRITICAL;
+      const std::string site = report.site();
+      v1::Event event;
+      event.set_observed_unix_ms(absl::ToUnixMillis(self->clock_.Now()));
+      *event.mutable_check() = std::move(report);
+      self->Emit(std::move(event), critical ? EventPriority::kSecurity : EventPriority::kProbe,
+                 absl::StrCat("the integrity report of ", site));
+    };
+    absl::StatusOr<std::unique_ptr<integrity::IntegrityMonitor>> monitor =
+        integrity::IntegrityMonitor::Create(config, clock, sink, lookup);
+    if (!monitor.ok()) {
+      return absl::Status(monitor.status().code(),
+                          absl::StrCat("integrity monitoring: ", monitor.status().message()));
+    }
+    app->integrity_ = std::move(*monitor);
+  }
   app->scheduler_->Add("heartbeat", config.heartbeat_interval, absl::Seconds(1),
                        [self](absl::Time now) { self->AppendHeartbeat(now); });
   return app;
@@ -311,6 +369,78 @@ void AgentApp::CheckContent(const SiteConfig& site, absl::Time now) {
   });
 }
 
+void AgentApp::TendBackups(absl::Time now) {
+  if (stopping_.load()) return;
+  ReportBackups(now);
+  for (const SiteConfig& site : config_.sites) {
+    if (!site.backup.enabled) continue;
+    absl::StatusOr<absl::Time> due = backup_catalog_->NextDue(site);
+    if (!due.ok()) {
+      PANTAU_LOG(ERROR) << "cannot tell when " << site.id << " is due for a backup: "
+                        << due.status().message();
+      continue;
+    }
+    if (*due > now) continue;
+    {
+      absl::MutexLock lock(&backup_mu_);
+      if (!backups_queued_.insert(site.id).second) continue;  // queued or running already
+    }
+    backup_work_->Post([this, site] { RunDueBackup(site); });
+  }
+}
+
+void AgentApp::ReportBackups(absl::Time now) {
+  absl::MutexLock lock(&backup_report_mu_);
+  absl::StatusOr<std::vector<v1::BackupSummary>> unreported = backup_catalog_->Unreported(100);
+  if (!unreported.ok()) {
+    PANTAU_LOG(ERROR) << "cannot read the backup catalogue: " << unreported.status().message();
+  } else {
+    for (v1::BackupSummary& summary : *unreported) {
+      const std::string id = summary.backup_id();
+      v1::Event event;
+      event.set_observed_unix_ms(absl::ToUnixMillis(now));
+      *event.mutable_backup() = std::move(summary);
+      absl::StatusOr<uint64_t> spooled = spool_->Append(event, EventPriority::kSecurity);
+      if (!spooled.ok()) {
+        PANTAU_LOG(ERROR) << "cannot spool the summary of backup " << id << ": "
+                          << spooled.status().message();
+        break;
+      }
+      // Spooled durably first: a crash between the two sends it twice, which the collector
+      // absorbs (one row per backup id).
+      if (absl::Status marked = backup_catalog_->MarkReported(id); !marked.ok()) {
+        PANTAU_LOG(WARNING) << "backup " << id << " stays unreported: " << marked.message();
+      }
+      sender_->Wake();
+    }
+  }
+}
+
+void AgentApp::RunDueBackup(const SiteConfig& site) {
+  if (!stopping_.load()) {
+    PANTAU_LOG(INFO) << "backup of " << site.id << " starting";
+    backup::RunOptions options;
+    options.stop = &backup_stop_;
+    absl::StatusOr<v1::BackupSummary> summary =
+        backup::RunBackup(config_, site, *backup_catalog_, clock_, options);
+    if (!summary.ok()) {
+      PANTAU_LOG(ERROR) << "backup of " << site.id << " not run: " << summary.status().message();
+    } else if (!summary->error().empty()) {
+      PANTAU_LOG(ERROR) << "backup " << summary->backup_id() << " failed: " << summary->error();
+    } else {
+      PANTAU_LOG(INFO) << "backup " << summary->backup_id() << " (" << summary->kind() << ") done: "
+                       << summary->files() << " files, " << summary->bytes() << " bytes, "
+                       << (summary->verified() ? "verified" : "NOT verified");
+    }
+  }
+  {
+    absl::MutexLock lock(&backup_mu_);
+    backups_queued_.erase(site.id);
+  }
+  // Report it now rather than at the next tick.
+  if (!stopping_.load()) ReportBackups(clock_.Now());
+}
+
 void AgentApp::AppendHeartbeat(absl::Time now) {
   v1::Event event;
   event.set_observed_unix_ms(absl::ToUnixMillis(now));
@@ -339,6 +469,8 @@ absl::Status AgentApp::Start() {
   engine_->Start();
   scheduler_->Start();
   log_watcher_->Start();
+  if (backup_work_) backup_work_->Start();
+  if (integrity_) PANTAU_RETURN_IF_ERROR(integrity_->Start());
   PANTAU_LOG(INFO) << "agent " << config_.agent_id << " probing " << sites_.size()
                    << " sites; " << spool_->size() << " events waiting in the spool";
   return absl::OkStatus();
@@ -348,6 +480,9 @@ void AgentApp::StopProbing() {
   if (scheduler_) scheduler_->Stop();
   // Its last checkpoint spools what the lines read so far produced, with their positions.
   if (log_watcher_) log_watcher_->Stop();
+  if (integrity_) integrity_->Stop();
+  // A backup running is abandoned (its temporary files removed); the next start runs it again.
+  backup_stop_.RequestStop();
   // Fetches in flight may already have reached the site: let them finish and be reported (so
   // what the sites saw and what is stored agree), for at most the longest fetch timeout. A
   // result's handling may start another fetch (the next stage of a content run), so wait
@@ -367,6 +502,7 @@ void AgentApp::StopProbing() {
   }
   stopping_.store(true);
   if (dns_work_) dns_work_->Stop();  // a probe running finishes (bounded); queued ones drop
+  if (backup_work_) backup_work_->Stop();
   if (engine_) engine_->Stop();
   if (work_) work_->Stop();
 }

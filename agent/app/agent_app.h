@@ -36,6 +36,12 @@ class SpoolStore;
 namespace logwatch {
 class LogWatcher;
 }  // namespace logwatch
+namespace backup {
+class BackupCatalog;
+}  // namespace backup
+namespace integrity {
+class IntegrityMonitor;
+}  // namespace integrity
 
 // Thread-compatible. `clock` must outlive it.
 class AgentApp {
@@ -72,6 +78,12 @@ class AgentApp {
   // Spools one event (from any thread) unless the agent is stopping.
   void Emit(v1::Event event, EventPriority priority, absl::string_view what);
   void AppendHeartbeat(absl::Time now);
+  // Spools backup summaries not yet reported, then starts the backups that are due (on
+  // backup_work_, one at a time).
+  void TendBackups(absl::Time now);
+  // Spools the catalogue's unreported summaries (a manual run's too) and marks them reported.
+  void ReportBackups(absl::Time now);
+  void RunDueBackup(const SiteConfig& site);
   // How long StopProbing() lets fetches in flight finish.
   absl::Duration DrainTimeout() const;
 
@@ -96,6 +108,14 @@ class AgentApp {
   std::unique_ptr<Sender> sender_;
   std::unique_ptr<ProbeScheduler> scheduler_;
   std::unique_ptr<logwatch::LogWatcher> log_watcher_;
+  // Backups and integrity use the local file's sites (the central list knows only URLs).
+  std::unique_ptr<backup::BackupCatalog> backup_catalog_;
+  std::unique_ptr<WorkQueue> backup_work_;
+  StopToken backup_stop_;  // a backup running when the agent stops is abandoned
+  absl::Mutex backup_mu_;
+  std::set<std::string> backups_queued_ ABSL_GUARDED_BY(backup_mu_);
+  absl::Mutex backup_report_mu_;  // one reporter at a time: a summary is spooled once
+  std::unique_ptr<integrity::IntegrityMonitor> integrity_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int metrics_port_ = 0;
 };

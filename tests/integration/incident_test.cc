@@ -11,6 +11,8 @@
 // mail goes out.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "agent/backup/backup.h"
 #include "collector/incidents/incident_engine.h"
 #include "collector/incidents/org_spec.h"
 #include "gmock/gmock.h"
@@ -126,6 +129,9 @@ class IncidentTest : public PipelineTest {
 
   // The site's site_down incident (open or not), as the admin sees it.
   std::optional<v1::Incident> SiteDown(collector::CollectorApp& app) {
+    return IncidentOfKind(app, "site_down");
+  }
+  std::optional<v1::Incident> IncidentOfKind(collector::CollectorApp& app, const std::string& kind) {
     v1::ListIncidentsRequest request;
     request.set_site(kSite);
     request.set_all(true);
@@ -135,7 +141,7 @@ class IncidentTest : public PipelineTest {
       return std::nullopt;
     }
     for (const v1::Incident& i : list->incidents()) {
-      if (i.kind() == "site_down") return i;
+      if (i.kind() == kind) return i;
     }
     return std::nullopt;
   }
@@ -354,6 +360,83 @@ TEST_F(IncidentTest, AWebhookReceivesTheOpenedIncidentAsJsonWithAnIdempotencyKey
   EXPECT_THAT(hook.body, HasSubstr("Situs tidak dapat diakses"));
   agent->Shutdown();
   collector->Shutdown();
+}
+
+// SOP activities 2 and 3 together: the agent backs up the site's web root to a medium and the
+// collector learns of the verified backup; then a webshell is planted in uploads/. The agent's
+// inotify watch reports it within seconds, the collector opens web_root_compromised (a critical
+// kind: every step of the escalation is paged at once), and the page names the last clean
+// backup with the command that restores it.
+TEST_F(IncidentTest, AWebshellInUploadsPagesEveryoneAtOnceNamingTheLastCleanBackup) {
+  const std::string root = state_dir_ + "/www";
+  std::filesystem::create_directories(root + "/uploads/2026/11");
+  ASSERT_TRUE(nginx_->WriteFile(page_, kPage).ok());
+  {
+    std::ofstream(root + "/index.php") << "<?php require __DIR__ . '/wp-blog-header.php';\n";
+    std::ofstream(root + "/uploads/2026/11/putusan.pdf") << "%PDF-1.4 putusan perkara\n";
+  }
+  absl::StatusOr<std::unique_ptr<SmtpServer>> smtp_or = SmtpServer::Start();
+  ASSERT_TRUE(smtp_or.ok()) << smtp_or.status();
+  SmtpServer& smtp = **smtp_or;
+  collector::CollectorConfig config = IncidentCollectorConfig();
+  config.notify.smtp = Smtp(smtp);
+  auto collector = StartCollector(config, fake_clock_);
+  ASSERT_NE(collector, nullptr);
+  ASSERT_NO_FATAL_FAILURE(ApplyOrg(*collector));
+
+  agent::AgentConfig agent_config = AgentConfigFor(collector->grpc_port(), absl::Seconds(1));
+  agent_config.sites[0].url = nginx_->Url("/" + page_);
+  agent::SiteConfig& site = agent_config.sites[0];
+  site.web_root = root;
+  site.integrity.enabled = true;
+  site.integrity.rescan_interval = absl::Hours(24);  // what is found comes from inotify
+  site.integrity.settle = absl::Milliseconds(100);
+  site.backup.enabled = true;
+  site.backup.paths = {root};
+  site.backup.media = {state_dir_ + "/media"};
+  site.backup.min_free_bytes = 0;
+  std::filesystem::create_directories(state_dir_ + "/media");
+  auto agent_or = agent::AgentApp::Create(agent_config, clock_);
+  ASSERT_TRUE(agent_or.ok()) << agent_or.status();
+  std::unique_ptr<agent::AgentApp> agent = std::move(*agent_or);
+  ASSERT_TRUE(agent->Start().ok());
+
+  // The first backup runs at once (there is none yet), is verified and reaches the collector.
+  ASSERT_TRUE(Eventually([&] {
+    return QueryInt("SELECT count(*) FROM backups WHERE site = 'pn-test-www' AND verified") == 1;
+  }));
+  const std::string backup_id =
+      QueryText("SELECT backup_id FROM backups WHERE site = 'pn-test-www' AND verified");
+  ASSERT_THAT(backup_id, ::testing::StartsWith("pn-test-www-"));
+  EXPECT_TRUE(std::filesystem::exists(state_dir_ + "/media/" + backup_id + ".tar.zst"));
+  // The first integrity report (a clean web root) is there too.
+  ASSERT_TRUE(Eventually([&] {
+    return QueryInt("SELECT count(*) FROM check_reports WHERE site = 'pn-test-www' AND "
+                    "check_name = 'integrity'") >= 1;
+  }));
+  EXPECT_FALSE(IncidentOfKind(*collector, "web_root_compromised").has_value());
+
+  // A webshell is uploaded.
+  const absl::Time planted = absl::Now();
+  {
+    std::ofstream shell(root + "/uploads/2026/11/thumb.php");
+    shell << "<?php if(isset($_REQUEST['c'])){ @eval(base64_decode($_REQUEST['c'])); } ?>\n";
+  }
+  std::optional<v1::Incident> incident;
+  ASSERT_TRUE(Eventually([&] {
+    incident = IncidentOfKind(*collector, "web_root_compromised");
+    return incident.has_value();
+  }));
+  std::cout << "webshell planted -> incident open at the collector: "
+            << absl::FormatDuration(absl::Now() - planted) << "\n";
+  EXPECT_EQ(incident->severity(), "critical");
+  // Critical: the sekretaris is paged at once, and the page names the clean backup.
+  ASSERT_TRUE(Eventually([&] { return !Mails(smtp, kSekretaris).empty(); }));
+  const SmtpMessage page = Mails(smtp, kSekretaris)[0];
+  EXPECT_THAT(page.body, HasSubstr("uploads/2026/11/thumb.php"));
+  EXPECT_THAT(page.body, HasSubstr(absl::StrCat("Cadangan bersih terakhir: ", backup_id)));
+  EXPECT_THAT(page.body, HasSubstr(absl::StrCat("pantau-agent backup restore ", backup_id)));
+  agent->Shutdown();
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,6 +37,9 @@ constexpr uint32_t kWatchMask = IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_MO
                                 IN_MODIFY | IN_ONLYDIR | IN_DONT_FOLLOW;
 // How often accepts and maintenance windows made by the command are looked for.
 constexpr auto kHousekeeping = std::chrono::seconds(1);
+// A path that keeps changing is checked at the latest this many settle times after its first
+// event (a debounce that a steady writer cannot postpone forever).
+constexpr int kMaxSettles = 5;
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
@@ -136,11 +140,13 @@ class MonitorImpl : public IntegrityMonitor {
     std::unique_ptr<SiteScanner> scanner;
     absl::flat_hash_map<std::string, int> watch_by_dir;  // rel dir -> wd
     std::string last_report;                             // fingerprint of the last report
+    bool root_moved = false;  // the web root went away; set until it is watched again
     bool reported = false;
     int64_t next_rescan_ms = 0;  // guarded by mu_ (timer thread)
   };
   struct Dirty {
-    SteadyTime due;
+    SteadyTime first;  // first event
+    SteadyTime due;    // settle after the last event, at most kMaxSettles settles after first
     bool descend = false;
   };
   struct Request {
@@ -275,6 +281,7 @@ class MonitorImpl : public IntegrityMonitor {
       return result.status();
     }
     AddWatches(i, result->dirs, /*rescan_new=*/false);
+    if (site.watch_by_dir.contains("")) site.root_moved = false;
     return absl::OkStatus();
   }
 
@@ -322,10 +329,11 @@ class MonitorImpl : public IntegrityMonitor {
     return true;
   }
 
+  // Removes the watches of `rel` and of every directory below it ("" = all of the site's).
   void ForgetWatchesBelow(int i, const std::string& rel) {
     SiteState& site = *sites_[i];
     for (auto it = site.watch_by_dir.begin(); it != site.watch_by_dir.end();) {
-      if (!rel.empty() && IsAtOrBelow(it->first, rel)) {
+      if (IsAtOrBelow(it->first, rel)) {
         inotify_rm_watch(inotify_fd_, it->second);
         watches_.erase(it->second);
         site.watch_by_dir.erase(it++);
@@ -339,10 +347,11 @@ class MonitorImpl : public IntegrityMonitor {
 
   void MarkDirty(int i, const std::string& rel, bool descend) {
     auto [it, inserted] = dirty_.try_emplace({i, rel});
-    if (inserted) {
-      const auto settle = absl::ToChronoMilliseconds(sites_[i]->scanner->site().integrity.settle);
-      it->second.due = std::chrono::steady_clock::now() + settle;
-    }
+    const SteadyTime now = std::chrono::steady_clock::now();
+    const auto settle = absl::ToChronoMilliseconds(sites_[i]->scanner->site().integrity.settle);
+    if (inserted) it->second.first = now;
+    // Debounce: settle after the last event, so a file being written is read once complete.
+    it->second.due = std::min(now + settle, it->second.first + kMaxSettles * settle);
     it->second.descend = it->second.descend || descend;
   }
 
@@ -382,18 +391,32 @@ class MonitorImpl : public IntegrityMonitor {
     const std::string dir_rel = w->second.second;
     SiteState& site = *sites_[i];
     if ((ev.mask & IN_IGNORED) != 0) {
-      site.watch_by_dir.erase(dir_rel);
+      auto by_dir = site.watch_by_dir.find(dir_rel);
+      if (by_dir != site.watch_by_dir.end() && by_dir->second == ev.wd) {
+        site.watch_by_dir.erase(by_dir);
+      }
       watches_.erase(w);
+      absl::MutexLock lock(&mu_);
+      stats_.watches = static_cast<int64_t>(watches_.size());
       return;
     }
     if (ev.len == 0 || ev.name[0] == '\0') {
       // The watched directory itself.
-      if ((ev.mask & IN_ATTRIB) != 0) MarkDirty(i, dir_rel, false);
-      if ((ev.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) != 0 && dir_rel.empty()) {
-        PANTAU_LOG(WARNING) << "integrity " << site.scanner->site().id
-                            << ": the web root was removed or moved";
-        MarkDirty(i, "", true);
+      if ((ev.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) != 0) {
+        // It went away or moved (`mv html html.old && mv html.new html`): the watches of it
+        // and below follow the old inodes, so they are dropped (events from the old tree are
+        // no longer taken for the site's) and the path is walked again, which watches what
+        // is there now. For the web root that is a full scan (FullScanSite).
+        if (dir_rel.empty()) {
+          PANTAU_LOG(WARNING) << "integrity " << site.scanner->site().id
+                              << ": the web root was removed or moved; rescanning";
+          site.root_moved = true;
+        }
+        ForgetWatchesBelow(i, dir_rel);
+        MarkDirty(i, dir_rel, true);
+        return;
       }
+      if ((ev.mask & IN_ATTRIB) != 0) MarkDirty(i, dir_rel, false);
       return;
     }
     const std::string name = ev.name;
@@ -424,15 +447,19 @@ class MonitorImpl : public IntegrityMonitor {
     for (const auto& [key, dirty] : due) {
       const int i = key.first;
       SiteState& site = *sites_[i];
+      if (key.second.empty()) {
+        // The whole web root (it was replaced or moved): a full scan, which adds the watches.
+        (void)FullScanSite(i);
+        touched[i] = true;
+        continue;
+      }
       const int64_t now_ms = NowMs();
       auto mode = ModeFor(*store_, site.scanner->site().id, now_ms);
       if (!mode.ok()) {
         PANTAU_LOG(WARNING) << "integrity " << site.scanner->site().id << ": " << mode.status();
         continue;
       }
-      auto result = key.second.empty() ? FullScan(*site.scanner, *store_, now_ms)
-                                       : site.scanner->Scan(key.second, dirty.descend, *mode,
-                                                            now_ms);
+      auto result = site.scanner->Scan(key.second, dirty.descend, *mode, now_ms);
       {
         absl::MutexLock lock(&mu_);
         ++stats_.event_checks;
@@ -463,10 +490,21 @@ class MonitorImpl : public IntegrityMonitor {
         // Over: take its changes into the baseline now.
         (void)FullScanSite(static_cast<int>(i));
         Report(static_cast<int>(i), false);
+      } else if (sites_[i]->root_moved && !sites_[i]->watch_by_dir.contains("") &&
+                 !watch_limit_reached_ && WebRootIsADirectory(static_cast<int>(i))) {
+        // The web root has no watch (it was missing when it was moved away and rescanned,
+        // e.g. between the two renames that replace it): it is back, scan and watch it.
+        (void)FullScanSite(static_cast<int>(i));
+        Report(static_cast<int>(i), false);
       } else if (changed) {
         Report(static_cast<int>(i), false);
       }
     }
+  }
+
+  bool WebRootIsADirectory(int i) const {
+    struct stat st;
+    return stat(sites_[i]->scanner->site().web_root.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
   }
 
   void Report(int i, bool force) {

@@ -44,7 +44,7 @@ namespace pantau::agent::integrity {
 struct CleanBackup {
   std::string id;
   absl::Time started;
-  std::string restore_command;  // e.g. "pantau-agent backup restore ID --to /root/restore-ID"
+  std::string restore_command;  // e.g. "pantau-agent backup restore ID --to STATE_DIR/restore/ID"
 };
 using CleanBackupLookup =
     std::function<std::optional<CleanBackup>(const std::string& site, absl::Time before)>;
@@ -62,8 +62,9 @@ class IntegrityMonitor {
   virtual ~IntegrityMonitor() = default;
   // Starts the monitor's thread: a first scan (which takes the baseline of a site that has
   // none: nothing is reported as new then, but signatures are searched in every script),
-  // inotify watches, periodic rescans, and a check every second for accepts and maintenance
-  // windows made by `pantau-agent integrity` in another process.
+  // inotify watches (of every directory, also after a restart), periodic rescans, and a
+  // check every second for accepts and maintenance windows made by `pantau-agent integrity`
+  // in another process.
   virtual absl::Status Start() = 0;
   // Stops and joins the thread. Idempotent.
   virtual void Stop() = 0;
@@ -90,7 +91,8 @@ class IntegrityMonitor {
 // may hold --config FILE). accept [--site S] [PATH...] takes the files' current state into the
 // baseline and clears their findings (every finding of the site without a PATH);
 // maintenance start --site S --minutes N [--reason TEXT] / maintenance end --site S: changes
-// made in the window are taken into the baseline when it ends, except signature matches.
+// made before the window's end are taken into the baseline, except signature matches and
+// scripts in upload directories (reported all the same); later changes are reported.
 // Returns the exit code: 0 done (status: no open findings), 1 failed or findings open, 2 usage.
 int RunIntegrityCommand(const std::vector<std::string>& args, std::ostream& out,
                         std::ostream& err);

@@ -377,7 +377,9 @@ TEST(IntegrityMonitor, MaintenanceWindowSuppressesChangesButNotWebshells) {
   })) << fx.Latest().DebugString();
   ASSERT_OK(monitor->RescanNow());
   v1::CheckReport report = fx.Latest();
-  EXPECT_EQ(report.findings_size(), 1) << report.DebugString();
+  // The webshell, and the script in an upload directory (reported in a window too).
+  EXPECT_EQ(report.findings_size(), 2) << report.DebugString();
+  EXPECT_TRUE(Has(report, "script_in_uploads", "uploads/sh.php", v1::Finding::CRITICAL));
 
   // The window runs out (the monitor's clock); its changes are now the baseline.
   clock.Advance(absl::Minutes(31));
@@ -413,6 +415,129 @@ TEST(IntegrityMonitor, MaintenanceEndedByTheCommandTakesChangesIntoTheBaseline) 
   ASSERT_OK(monitor->RescanNow());
   EXPECT_EQ(fx.Latest().findings_size(), 0) << fx.Latest().DebugString();
   EXPECT_EQ(fx.Command({"maintenance", "end", "--site", kSite}, &out), 1);
+  monitor->Stop();
+}
+
+TEST(IntegrityMonitor, AfterARestartExistingSubdirectoriesAreWatched) {
+  IntegrityFixture fx;
+  WriteFile(fx.root() + "/uploads/2024/05/photo.jpg", std::string(512, '\x7f'));
+  RealClock clock;
+  {
+    ASSERT_OK_AND_ASSIGN(auto first, fx.Create(clock));
+    ASSERT_OK(first->Start());
+    ASSERT_TRUE(fx.AwaitReport([](const v1::CheckReport&) { return true; }));
+    first->Stop();
+  }
+  // The agent restarts: the baseline exists and matches every directory.
+  const int reports = fx.ReportCount();
+  ASSERT_OK_AND_ASSIGN(auto monitor, fx.Create(clock));
+  ASSERT_OK(monitor->Start());
+  ASSERT_TRUE(Eventually([&] { return fx.ReportCount() > reports; }));
+  // root, css, uploads, uploads/2026, uploads/2026/10, uploads/2024, uploads/2024/05
+  EXPECT_EQ(monitor->GetStats().watches, 7);
+  EXPECT_EQ(monitor->GetStats().full_scans, 1);
+
+  WriteFile(fx.root() + "/uploads/2024/05/x.php", kEvalShell);
+  ASSERT_TRUE(fx.AwaitReport([](const v1::CheckReport& r) {
+    return Has(r, "webshell_file", "uploads/2024/05/x.php", v1::Finding::CRITICAL) &&
+           Has(r, "script_in_uploads", "uploads/2024/05/x.php", v1::Finding::CRITICAL);
+  })) << fx.Latest().DebugString();
+  // Through inotify: no full scan beyond the start-up one.
+  EXPECT_EQ(monitor->GetStats().full_scans, 1);
+  monitor->Stop();
+}
+
+TEST(IntegrityMonitor, AWebRootReplacedByRenameIsWatchedAgain) {
+  IntegrityFixture fx;
+  RealClock clock;
+  ASSERT_OK_AND_ASSIGN(auto monitor, fx.Create(clock));
+  ASSERT_OK(monitor->Start());
+  ASSERT_TRUE(fx.AwaitReport([](const v1::CheckReport&) { return true; }));
+  EXPECT_EQ(monitor->GetStats().watches, 5);  // root, css, uploads, uploads/2026, uploads/2026/10
+  const int64_t scans_before = monitor->GetStats().full_scans;
+
+  // A deployment: the same site without css/ is built beside the root and swapped in
+  // (mv html html.old && mv html.new html).
+  const std::string fresh = fx.root() + ".new";
+  const std::string old = fx.root() + ".old";
+  std::filesystem::copy(fx.root(), fresh, std::filesystem::copy_options::recursive);
+  std::filesystem::remove_all(fresh + "/css");
+  ASSERT_EQ(rename(fx.root().c_str(), old.c_str()), 0);
+  ASSERT_EQ(rename(fresh.c_str(), fx.root().c_str()), 0);
+
+  // The move is followed by a full scan of the new tree, which watches its 4 directories and
+  // nothing of the old one (css/ there included).
+  ASSERT_TRUE(Eventually([&] {
+    const auto stats = monitor->GetStats();
+    return stats.full_scans > scans_before && stats.watches == 4;
+  })) << monitor->GetStats().watches;
+  ASSERT_TRUE(fx.AwaitReport([](const v1::CheckReport& r) { return r.findings_size() == 0; }))
+      << fx.Latest().DebugString();
+  const int64_t scans_after = monitor->GetStats().full_scans;
+
+  // Changes in the moved-away tree are not the site's.
+  WriteFile(old + "/uploads/2026/10/old.php", kEvalShell);
+  WriteFile(old + "/index.php", "<?php echo 'old tree';\n");
+  ASSERT_EQ(chmod((old + "/css/style.css").c_str(), 0666), 0);
+  // A webshell in a directory of the new tree that existed before: found through inotify.
+  WriteFile(fx.root() + "/uploads/2026/10/x.php", kEvalShell);
+  ASSERT_TRUE(fx.AwaitReport([](const v1::CheckReport& r) {
+    return Has(r, "webshell_file", "uploads/2026/10/x.php", v1::Finding::CRITICAL);
+  })) << fx.Latest().DebugString();
+  EXPECT_EQ(monitor->GetStats().full_scans, scans_after);
+  ASSERT_OK(monitor->RescanNow());
+  const v1::CheckReport report = fx.Latest();
+  EXPECT_FALSE(Has(report, "webshell_file", "uploads/2026/10/old.php")) << report.DebugString();
+  EXPECT_FALSE(Has(report, "index_modified", "index.php"));
+  EXPECT_FALSE(Has(report, "world_writable", "css/style.css"));
+  EXPECT_EQ(monitor->GetStats().watches, 4);
+  monitor->Stop();
+}
+
+TEST(IntegrityMonitor, AWebRootMissingAtTheRescanIsWatchedOnceItIsBack) {
+  IntegrityFixture fx;
+  RealClock clock;
+  ASSERT_OK_AND_ASSIGN(auto monitor, fx.Create(clock));
+  ASSERT_OK(monitor->Start());
+  ASSERT_TRUE(fx.AwaitReport([](const v1::CheckReport&) { return true; }));
+  const int64_t scans_before = monitor->GetStats().full_scans;
+  const std::string fresh = fx.root() + ".new";
+  std::filesystem::copy(fx.root(), fresh, std::filesystem::copy_options::recursive);
+  std::filesystem::remove_all(fresh + "/css");
+  ASSERT_EQ(rename(fx.root().c_str(), (fx.root() + ".old").c_str()), 0);
+  // The rescan after the move finds no web root (and fails); every watch is gone.
+  ASSERT_TRUE(Eventually([&] {
+    const auto stats = monitor->GetStats();
+    return stats.full_scans > scans_before && stats.watches == 0;
+  }));
+  ASSERT_EQ(rename(fresh.c_str(), fx.root().c_str()), 0);
+  ASSERT_TRUE(Eventually([&] { return monitor->GetStats().watches == 4; }))
+      << monitor->GetStats().watches;
+  WriteFile(fx.root() + "/uploads/2026/10/x.php", kEvalShell);
+  ASSERT_TRUE(fx.AwaitReport([](const v1::CheckReport& r) {
+    return Has(r, "webshell_file", "uploads/2026/10/x.php", v1::Finding::CRITICAL);
+  })) << fx.Latest().DebugString();
+  monitor->Stop();
+}
+
+TEST(IntegrityMonitor, MaintenanceWindowStillReportsScriptsInUploads) {
+  IntegrityFixture fx;
+  RealClock clock;
+  ASSERT_OK_AND_ASSIGN(auto monitor, fx.Create(clock));
+  ASSERT_OK(monitor->Start());
+  ASSERT_TRUE(fx.AwaitReport([](const v1::CheckReport&) { return true; }));
+  std::string out;
+  ASSERT_EQ(fx.Command({"maintenance", "start", "--site", kSite, "--minutes", "30"}, &out), 0)
+      << out;
+  WriteFile(fx.root() + "/wp-admin/about.php", "<?php echo 'about';\n");
+  // No signature matches it, but a CMS update puts no scripts into upload directories.
+  WriteFile(fx.root() + "/uploads/2026/10/thumb.php", "<?php $a = $_GET['a']; echo $a;\n");
+  ASSERT_TRUE(fx.AwaitReport([](const v1::CheckReport& r) {
+    return Has(r, "script_in_uploads", "uploads/2026/10/thumb.php", v1::Finding::CRITICAL);
+  })) << fx.Latest().DebugString();
+  ASSERT_OK(monitor->RescanNow());
+  EXPECT_FALSE(Has(fx.Latest(), "script_added", "wp-admin/about.php"))
+      << fx.Latest().DebugString();
   monitor->Stop();
 }
 

@@ -24,10 +24,13 @@ v1::CheckReport BuildReport(const std::string& site, const std::vector<StoredFin
   const size_t shown = sorted.size() > static_cast<size_t>(kMaxReportFindings)
                            ? static_cast<size_t>(kMaxReportFindings - 1)
                            : sorted.size();
+  // The compromise is what the CRITICAL findings show: the clean backup must predate the
+  // earliest of them (an older warning, e.g. an edited robots.txt, must not push it back).
   bool critical = false;
   int64_t earliest = INT64_MAX;
   for (const StoredFinding* f : sorted) {
-    critical = critical || f->severity == v1::Finding::CRITICAL;
+    if (f->severity != v1::Finding::CRITICAL) continue;
+    critical = true;
     earliest = std::min(earliest, f->first_seen_ms);
   }
   for (size_t i = 0; i < shown; ++i) {

@@ -1,7 +1,8 @@
 // Turns a site's open findings (from the integrity state) into the CheckReport the collector
 // receives: at most 100 findings, most severe first; beyond that the 99 most severe plus one
-// "integrity_more" finding that counts the rest. With a CRITICAL finding open, the newest clean
-// backup before the earliest open finding is named.
+// "integrity_more" finding that counts the rest (its severity is that of the first finding not
+// listed). With a CRITICAL finding open, the newest clean backup before the earliest
+// first_seen of the open CRITICAL findings is named.
 #ifndef PANTAU_AGENT_INTEGRITY_REPORT_H_
 #define PANTAU_AGENT_INTEGRITY_REPORT_H_
 

@@ -61,7 +61,12 @@ struct Content {
 // on a FIFO that replaced it.
 absl::StatusOr<Content> ReadContent(const std::string& full, int64_t max_read, bool want_text) {
   const int fd = open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot open ", full, ": ", strerror(errno)));
+  if (fd < 0) {
+    const int err = errno;
+    const std::string message = absl::StrCat("cannot open ", full, ": ", strerror(err));
+    return err == ENOENT || err == ELOOP ? absl::NotFoundError(message)
+                                         : absl::UnavailableError(message);
+  }
   struct Closer {
     int fd;
     ~Closer() { close(fd); }
@@ -221,6 +226,15 @@ absl::StatusOr<ScanResult> SiteScanner::Scan(const std::string& rel, bool descen
   const IntegrityConfig& cfg = site_.integrity;
   ScanResult result;
   PANTAU_ASSIGN_OR_RETURN(auto baseline, store_->LoadFiles(site_.id, rel));
+  int64_t absorb_before_ns = INT64_MAX;
+  if (mode == ScanMode::kMaintenance) {
+    PANTAU_ASSIGN_OR_RETURN(auto window, store_->Maintenance(site_.id));
+    if (window.has_value() && window->until_ms < INT64_MAX / 1000000) {
+      absorb_before_ns = window->until_ms * 1000000;
+    } else if (!window.has_value()) {
+      absorb_before_ns = INT64_MIN;  // the window was cleared meanwhile: report everything
+    }
+  }
   SiteChanges changes;
   absl::flat_hash_set<std::string> seen;
 
@@ -244,12 +258,22 @@ absl::StatusOr<ScanResult> SiteScanner::Scan(const std::string& rel, bool descen
     ++result.entries;
     seen.insert(entry_rel);
     FileState now = FromStat(entry_rel, st);
+    // Every directory is reported for watches, changed or not: after a restart the baseline
+    // matches and the monitor still has to watch each of them.
+    if (now.type == EntryType::kDir) result.dirs.push_back(entry_rel);
     auto it = baseline.find(entry_rel);
     const FileState* old = it == baseline.end() ? nullptr : &it->second;
     if (old != nullptr && SameStat(*old, now)) return;
+    // In a maintenance window only what changed before its end is absorbed; a later change
+    // (the agent was down when the window ended) is reported as usual.
+    const ScanMode entry_mode =
+        mode == ScanMode::kMaintenance && now.ctime_ns >= absorb_before_ns ? ScanMode::kReport
+                                                                           : mode;
     const std::string name = BaseName(entry_rel);
     const std::string full = Join(root, entry_rel);
-    bool content_changed = old == nullptr || old->type != now.type;
+    // A file whose earlier read failed has no hash (see below): it counts as new.
+    const bool unread = old != nullptr && old->type == EntryType::kFile && old->sha256.empty();
+    bool content_changed = old == nullptr || old->type != now.type || unread;
     std::vector<SignatureHit> hits;
     std::string change;
     if (now.type == EntryType::kFile) {
@@ -257,9 +281,18 @@ absl::StatusOr<ScanResult> SiteScanner::Scan(const std::string& rel, bool descen
       const bool want_text = mode != ScanMode::kAccept && signatures_->AppliesTo(key);
       auto content = ReadContent(full, cfg.max_read_bytes, want_text);
       if (!content.ok()) {
-        // Gone or unreadable between the listing and the read: the next event or scan sees it.
-        PANTAU_LOG(DEBUG) << "integrity " << site_.id << ": " << content.status();
-        if (old != nullptr) now.sha256 = old->sha256;
+        // Gone or unreadable: the new stat must not go into the baseline with the old hash,
+        // or the next scan would see an unchanged stat and never read the file again. A known
+        // file keeps its old row (and findings wait for a successful read); a new one is
+        // stored without a hash and with an mtime no stat has, so it is read again next time.
+        if (absl::IsNotFound(content.status())) {
+          PANTAU_LOG(DEBUG) << "integrity " << site_.id << ": " << content.status();
+        } else {
+          PANTAU_LOG(WARNING) << "integrity " << site_.id << ": " << content.status()
+                              << " (read again by the next check)";
+        }
+        if (old != nullptr) return;
+        now.mtime_ns = -1;
       } else {
         ++result.hashed;
         result.bytes_read += content->bytes_read;
@@ -271,7 +304,7 @@ absl::StatusOr<ScanResult> SiteScanner::Scan(const std::string& rel, bool descen
           signatures_->Match(key, parts, &hits);
         }
       }
-      if (old != nullptr && old->type == EntryType::kFile) {
+      if (old != nullptr && old->type == EntryType::kFile && !unread) {
         change = absl::StrCat("size ", old->size, " -> ", now.size,
                               old->sha256 != now.sha256 ? ", sha256 changed" : ", same sha256");
       } else {
@@ -285,7 +318,6 @@ absl::StatusOr<ScanResult> SiteScanner::Scan(const std::string& rel, bool descen
       if (old != nullptr && old->link_target != target) content_changed = true;
       change = absl::StrCat("symlink to ", target);
     }
-    if (now.type == EntryType::kDir) result.dirs.push_back(entry_rel);
     changes.upserts.push_back(now);
 
     // Signature matches: raised in every mode but accept.
@@ -328,7 +360,21 @@ absl::StatusOr<ScanResult> SiteScanner::Scan(const std::string& rel, bool descen
                     evidence);
       }
     }
-    if (mode != ScanMode::kReport) return;
+    if (entry_mode == ScanMode::kMaintenance) {
+      // A CMS update does not put scripts into upload directories: a script there is reported
+      // even in a maintenance window, signature match or not.
+      if (content_changed && now.type == EntryType::kFile && IsExecutableScript(name) &&
+          IsUnderUploadDir(entry_rel, cfg.upload_dirs)) {
+        const char* verb = old == nullptr || unread ? "added" : "modified";
+        add_finding(entry_rel, "script_in_uploads", v1::Finding::CRITICAL,
+                    absl::StrCat("executable script ", verb,
+                                 " in an upload directory during a maintenance window: ",
+                                 entry_rel),
+                    change);
+      }
+      return;
+    }
+    if (entry_mode != ScanMode::kReport) return;
 
     // World-writable: only when it became so.
     if (now.type != EntryType::kSymlink && (now.mode & S_IWOTH) != 0 &&
@@ -340,7 +386,7 @@ absl::StatusOr<ScanResult> SiteScanner::Scan(const std::string& rel, bool descen
                                HumanMode(now.mode)));
     }
     if (!content_changed || now.type == EntryType::kDir) return;
-    const bool added = old == nullptr;
+    const bool added = old == nullptr || unread;
     const char* verb = added ? "added" : "modified";
     if (IsExecutableScript(name) && now.type == EntryType::kFile) {
       if (IsUnderUploadDir(entry_rel, cfg.upload_dirs)) {
@@ -376,6 +422,7 @@ absl::StatusOr<ScanResult> SiteScanner::Scan(const std::string& rel, bool descen
 
   auto removed = [&](const FileState& old) {
     changes.deletes.push_back(old.path);
+    // When a file went away is unknown: in a maintenance window removals are absorbed.
     if (mode != ScanMode::kReport || old.type == EntryType::kDir) return;
     const std::string name = BaseName(old.path);
     const std::string lower = absl::AsciiStrToLower(name);
@@ -473,7 +520,7 @@ absl::StatusOr<ScanMode> ModeFor(IntegrityStore& store, const std::string& site,
   if (!has_baseline) return ScanMode::kSilent;
   PANTAU_ASSIGN_OR_RETURN(auto window, store.Maintenance(site));
   (void)now_ms;  // an expired window not yet absorbed still counts: its changes are absorbed
-  return window.has_value() ? ScanMode::kSilent : ScanMode::kReport;
+  return window.has_value() ? ScanMode::kMaintenance : ScanMode::kReport;
 }
 
 absl::StatusOr<ScanResult> FullScan(SiteScanner& scanner, IntegrityStore& store, int64_t now_ms) {

@@ -2,6 +2,9 @@
 // changed and writes the new state into the baseline: the work shared by the monitor's full
 // rescans, its inotify-driven checks and the `integrity scan|accept` command.
 //
+// A file that cannot be read (EACCES, I/O error) is logged at warning and read again by the
+// next check: its old row stays (a new one is stored without a hash).
+//
 // Symlinks are recorded with their target and never followed. A file is hashed (SHA-256) only
 // when its size, mtime, inode or ctime differ from the baseline; files larger than
 // kFullHashMaxBytes are hashed partially (size, first and last max_read_bytes; the stored hash
@@ -27,8 +30,12 @@ inline constexpr int64_t kFullHashMaxBytes = int64_t{64} << 20;
 
 enum class ScanMode {
   kReport,  // changes raise findings
-  kSilent,  // first baseline or maintenance: changes go into the baseline; only signature
-            // matches (webshell_file) are raised
+  kSilent,  // first baseline: changes go into the baseline; only signature matches
+            // (webshell_file) are raised
+  kMaintenance,  // a maintenance window (open, or ended but not yet absorbed): a change made
+                 // before the window's end (ctime < until) goes into the baseline, raising
+                 // only signature matches and script_in_uploads; a later change is reported
+                 // as in kReport
   kAccept,  // `integrity accept`: the current state goes into the baseline, nothing is raised
 };
 
@@ -67,7 +74,7 @@ class SiteScanner {
   const StopToken* stop_ = nullptr;
 };
 
-// The mode a scan of `site` runs in: silent without a baseline or with a maintenance window
+// The mode a scan of `site` runs in: silent without a baseline, maintenance with a window
 // (open, or ended but not yet absorbed), else report.
 absl::StatusOr<ScanMode> ModeFor(IntegrityStore& store, const std::string& site, int64_t now_ms);
 // A full scan in ModeFor's mode; a window that has ended (until <= now_ms) is cleared after it,

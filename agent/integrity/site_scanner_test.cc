@@ -1,6 +1,7 @@
 #include "agent/integrity/site_scanner.h"
 
 #include <fcntl.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "agent/integrity/report.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -182,6 +184,138 @@ TEST_F(ScannerTest, ClassifiesPaths) {
   EXPECT_TRUE(IsVerificationFile("BingSiteAuth.xml"));
   EXPECT_TRUE(IsVerificationFile("yandex_12ab.html"));
   EXPECT_FALSE(IsVerificationFile("index.html"));
+}
+
+TEST_F(ScannerTest, UnchangedDirectoriesAreStillListedForWatches) {
+  WriteFile(root_ + "/uploads/2024/05/a.jpg", "jpg");
+  SiteScanner scanner = Scanner();
+  ASSERT_OK(FullScan(scanner, *store_, kNow));
+  // As after an agent restart: the baseline matches every directory.
+  ASSERT_OK_AND_ASSIGN(ScanResult again, FullScan(scanner, *store_, kNow));
+  EXPECT_THAT(again.dirs, ::testing::UnorderedElementsAre("", "uploads", "uploads/2024",
+                                                          "uploads/2024/05"));
+}
+
+// Runs `fn` with this thread's file-system uid set to nobody, so a mode 000 file cannot be
+// read even though the test runs as root (setfsuid is per thread).
+template <typename Fn>
+void AsNobody(Fn fn) {
+  const int before = setfsuid(65534);
+  fn();
+  setfsuid(static_cast<uid_t>(before));
+}
+
+// Lets nobody reach the web root and the database (mode 000 files stay unreadable).
+void OpenToNobody(const std::string& dir) {
+  std::filesystem::permissions(dir, std::filesystem::perms::all);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    std::filesystem::permissions(entry.path(), entry.is_directory()
+                                                   ? std::filesystem::perms::all
+                                                   : std::filesystem::perms::owner_read |
+                                                         std::filesystem::perms::owner_write |
+                                                         std::filesystem::perms::group_read |
+                                                         std::filesystem::perms::group_write |
+                                                         std::filesystem::perms::others_read |
+                                                         std::filesystem::perms::others_write);
+  }
+}
+
+TEST_F(ScannerTest, AFileThatCannotBeReadIsReadAgainByTheNextScan) {
+  WriteFile(root_ + "/wp-includes/load.php", "<?php // clean\n");
+  SiteScanner scanner = Scanner();
+  ASSERT_OK(FullScan(scanner, *store_, kNow));
+  // Let nobody reach the tree and the database; only load.php stays unreadable.
+  OpenToNobody(dir_.path());
+  WriteFile(root_ + "/wp-includes/load.php", "<?php @eval(base64_decode($_POST['x']));\n");
+  ASSERT_EQ(chmod((root_ + "/wp-includes/load.php").c_str(), 0), 0);
+  if (getuid() != 0) GTEST_SKIP() << "needs root to drop to another file-system uid";
+  absl::StatusOr<ScanResult> failed;
+  AsNobody([&] { failed = FullScan(scanner, *store_, kNow); });
+  ASSERT_OK(failed);
+  EXPECT_EQ(failed->hashed, 0);
+  EXPECT_FALSE(HasFinding("wp-includes/load.php", "webshell_file"));
+  // Readable again (the same stat as during the failed read): the content is looked at.
+  ASSERT_OK_AND_ASSIGN(ScanResult retried, FullScan(scanner, *store_, kNow));
+  EXPECT_EQ(retried.hashed, 1);
+  EXPECT_TRUE(HasFinding("wp-includes/load.php", "webshell_file"));
+  EXPECT_TRUE(HasFinding("wp-includes/load.php", "script_modified"));
+}
+
+TEST_F(ScannerTest, ANewFileThatCannotBeReadIsSearchedOnceReadable) {
+  std::filesystem::create_directories(root_ + "/wp-includes");
+  SiteScanner scanner = Scanner();
+  ASSERT_OK(FullScan(scanner, *store_, kNow));
+  OpenToNobody(dir_.path());
+  WriteFile(root_ + "/wp-includes/cache.php", "<?php @eval(base64_decode($_POST['x']));\n");
+  ASSERT_EQ(chmod((root_ + "/wp-includes/cache.php").c_str(), 0), 0);
+  if (getuid() != 0) GTEST_SKIP() << "needs root to drop to another file-system uid";
+  absl::StatusOr<ScanResult> failed;
+  AsNobody([&] { failed = FullScan(scanner, *store_, kNow); });
+  ASSERT_OK(failed);
+  EXPECT_TRUE(HasFinding("wp-includes/cache.php", "script_added"));
+  ASSERT_OK_AND_ASSIGN(ScanResult retried, FullScan(scanner, *store_, kNow));
+  EXPECT_EQ(retried.hashed, 1);
+  EXPECT_TRUE(HasFinding("wp-includes/cache.php", "webshell_file"));
+  // Still one "added", not a second "modified" finding for the first read.
+  EXPECT_FALSE(HasFinding("wp-includes/cache.php", "script_modified"));
+}
+
+TEST_F(ScannerTest, ChangesAfterAMaintenanceWindowEndedAreReported) {
+  WriteFile(root_ + "/index.php", "<?php // v1\n");
+  SiteScanner scanner = Scanner();
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  ASSERT_OK(FullScan(scanner, *store_, now_ms));
+  // The window ended an hour ago while the agent was down; the changes below are later.
+  ASSERT_OK(store_->SetMaintenance(site_.id, {now_ms - 7200000, now_ms - 3600000, "update"}));
+  WriteFile(root_ + "/index.php", "<?php echo 'defaced';\n");
+  WriteFile(root_ + "/wp-admin/tool.php", "<?php echo 1;\n");
+  ASSERT_OK(FullScan(scanner, *store_, now_ms + 1000));
+  EXPECT_TRUE(HasFinding("index.php", "index_modified"));
+  EXPECT_TRUE(HasFinding("wp-admin/tool.php", "script_added"));
+  ASSERT_OK_AND_ASSIGN(auto window, store_->Maintenance(site_.id));
+  EXPECT_FALSE(window.has_value());  // absorbed (nothing was) and cleared
+}
+
+TEST_F(ScannerTest, ChangesBeforeTheWindowsEndAreAbsorbedButNotScriptsInUploads) {
+  WriteFile(root_ + "/index.php", "<?php // v1\n");
+  SiteScanner scanner = Scanner();
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  ASSERT_OK(FullScan(scanner, *store_, now_ms));
+  ASSERT_OK(store_->SetMaintenance(site_.id, {now_ms, now_ms + 3600000, "update CMS"}));
+  WriteFile(root_ + "/index.php", "<?php // v2\n");
+  WriteFile(root_ + "/wp-admin/about.php", "<?php echo 'about';\n");
+  // No signature matches this one; in an upload directory it is reported all the same.
+  WriteFile(root_ + "/uploads/2024/05/cache.php", "<?php $f = $_GET['a']; echo $f;\n");
+  ASSERT_OK(FullScan(scanner, *store_, now_ms + 1000));
+  EXPECT_FALSE(HasFinding("index.php", "index_modified"));
+  EXPECT_FALSE(HasFinding("wp-admin/about.php", "script_added"));
+  EXPECT_TRUE(HasFinding("uploads/2024/05/cache.php", "script_in_uploads"));
+  for (const StoredFinding& f : Findings()) {
+    if (f.kind == "script_in_uploads") {
+      EXPECT_EQ(f.severity, v1::Finding::CRITICAL);
+    }
+  }
+  // The window ends: what was absorbed stays absorbed.
+  ASSERT_OK(FullScan(scanner, *store_, now_ms + 3600001));
+  EXPECT_FALSE(HasFinding("index.php", "index_modified"));
+  ASSERT_OK_AND_ASSIGN(auto window, store_->Maintenance(site_.id));
+  EXPECT_FALSE(window.has_value());
+}
+
+TEST(IntegrityReport, CleanBackupPredatesTheEarliestCriticalFinding) {
+  std::vector<StoredFinding> findings(3);
+  findings[0] = {"robots.txt", "robots_modified", v1::Finding::WARNING, "", "", kNow - 86400000};
+  findings[1] = {"uploads/x.php", "webshell_file", v1::Finding::CRITICAL, "", "", kNow};
+  findings[2] = {"uploads/y.php", "script_in_uploads", v1::Finding::CRITICAL, "", "", kNow + 5};
+  absl::Time asked;
+  v1::CheckReport report =
+      BuildReport("pn-demo", findings, absl::FromUnixMillis(kNow + 1000),
+                  [&](const std::string&, absl::Time before) -> std::optional<CleanBackup> {
+                    asked = before;
+                    return CleanBackup{"b1", before - absl::Hours(1), "restore b1"};
+                  });
+  EXPECT_EQ(asked, absl::FromUnixMillis(kNow));
+  EXPECT_EQ(report.last_clean_backup_id(), "b1");
 }
 
 TEST(IntegrityReport, CapsAtAHundredWithASummary) {

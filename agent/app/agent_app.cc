@@ -191,7 +191,11 @@ absl::StatusOr<std::unique_ptr<AgentApp>> AgentApp::Create(const AgentConfig& co
   }
   if (any_integrity) {
     backup::BackupCatalog* catalog = app->backup_catalog_.get();
-    auto lookup = [catalog](const std::string& site,
+    // The restore target suggested in pages: under the agent's state_dir, which only root
+    // (the agent's user) can write, never a world-writable place such as /var/tmp where a
+    // compromised web user could prepare the path.
+    const std::string restore_base = absl::StrCat(config.state_dir, "/restore/");
+    auto lookup = [catalog, restore_base](const std::string& site,
                             absl::Time before) -> std::optional<integrity::CleanBackup> {
       absl::StatusOr<std::optional<backup::BackupRecord>> found =
           catalog->LastVerifiedBefore(site, before);
@@ -204,7 +208,7 @@ absl::StatusOr<std::unique_ptr<AgentApp>> AgentApp::Create(const AgentConfig& co
       const backup::BackupRecord& record = **found;
       return integrity::CleanBackup{
           record.id, record.started,
-          absl::StrCat("pantau-agent backup restore ", record.id, " --to /var/tmp/pantau-restore-",
+          absl::StrCat("pantau-agent backup restore ", record.id, " --to ", restore_base,
                        record.id)};
     };
     auto sink = [self](v1::CheckReport report) {
@@ -391,15 +395,16 @@ void AgentApp::TendBackups(absl::Time now) {
 
 void AgentApp::ReportBackups(absl::Time now) {
   absl::MutexLock lock(&backup_report_mu_);
-  absl::StatusOr<std::vector<v1::BackupSummary>> unreported = backup_catalog_->Unreported(100);
+  absl::StatusOr<std::vector<backup::UnreportedBackup>> unreported =
+      backup_catalog_->Unreported(100);
   if (!unreported.ok()) {
     PANTAU_LOG(ERROR) << "cannot read the backup catalogue: " << unreported.status().message();
   } else {
-    for (v1::BackupSummary& summary : *unreported) {
-      const std::string id = summary.backup_id();
+    for (backup::UnreportedBackup& pending : *unreported) {
+      const std::string id = pending.summary.backup_id();
       v1::Event event;
       event.set_observed_unix_ms(absl::ToUnixMillis(now));
-      *event.mutable_backup() = std::move(summary);
+      *event.mutable_backup() = std::move(pending.summary);
       absl::StatusOr<uint64_t> spooled = spool_->Append(event, EventPriority::kSecurity);
       if (!spooled.ok()) {
         PANTAU_LOG(ERROR) << "cannot spool the summary of backup " << id << ": "
@@ -407,8 +412,10 @@ void AgentApp::ReportBackups(absl::Time now) {
         break;
       }
       // Spooled durably first: a crash between the two sends it twice, which the collector
-      // absorbs (one row per backup id).
-      if (absl::Status marked = backup_catalog_->MarkReported(id); !marked.ok()) {
+      // absorbs (one row per backup id). Only the version spooled is marked: a state Put since
+      // (a verification's outcome) stays unreported and goes out next.
+      if (absl::Status marked = backup_catalog_->MarkReported(id, pending.version);
+          !marked.ok()) {
         PANTAU_LOG(WARNING) << "backup " << id << " stays unreported: " << marked.message();
       }
       sender_->Wake();
@@ -423,7 +430,10 @@ void AgentApp::RunDueBackup(const SiteConfig& site) {
     options.stop = &backup_stop_;
     absl::StatusOr<v1::BackupSummary> summary =
         backup::RunBackup(config_, site, *backup_catalog_, clock_, options);
-    if (!summary.ok()) {
+    if (absl::IsCancelled(summary.status())) {
+      // Shutdown: nothing was recorded, so the next start finds it due and runs it again.
+      PANTAU_LOG(INFO) << "backup of " << site.id << " abandoned: " << summary.status().message();
+    } else if (!summary.ok()) {
       PANTAU_LOG(ERROR) << "backup of " << site.id << " not run: " << summary.status().message();
     } else if (!summary->error().empty()) {
       PANTAU_LOG(ERROR) << "backup " << summary->backup_id() << " failed: " << summary->error();
@@ -481,7 +491,8 @@ void AgentApp::StopProbing() {
   // Its last checkpoint spools what the lines read so far produced, with their positions.
   if (log_watcher_) log_watcher_->Stop();
   if (integrity_) integrity_->Stop();
-  // A backup running is abandoned (its temporary files removed); the next start runs it again.
+  // A backup running is abandoned (its temporary files removed, nothing recorded); the next
+  // start runs it again.
   backup_stop_.RequestStop();
   // Fetches in flight may already have reached the site: let them finish and be reported (so
   // what the sites saw and what is stored agree), for at most the longest fetch timeout. A

@@ -171,6 +171,21 @@ absl::Status ArchiveWriter::FlushBuffer() {
       return absl::UnavailableError(write_error_);
     }
   }
+  // Start write-back of this chunk now, and wait for the one before it and drop it from the
+  // page cache: the disk writes while we compress (the final fsync has little left to do),
+  // the cache does not fill with archive pages, and verification reads the medium, not memory.
+  const off_t offset = static_cast<off_t>(bytes_written_);
+  const off_t length = static_cast<off_t>(buffer_.size());
+  for (int fd : fds_) {
+    sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+    if (offset >= static_cast<off_t>(kWriteBuffer)) {
+      const off_t previous = offset - static_cast<off_t>(kWriteBuffer);
+      sync_file_range(fd, previous, static_cast<off_t>(kWriteBuffer),
+                      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                          SYNC_FILE_RANGE_WAIT_AFTER);
+      posix_fadvise(fd, previous, static_cast<off_t>(kWriteBuffer), POSIX_FADV_DONTNEED);
+    }
+  }
   bytes_written_ += static_cast<int64_t>(buffer_.size());
   buffer_.clear();
   return absl::OkStatus();
@@ -260,6 +275,9 @@ absl::Status ArchiveWriter::Commit(absl::string_view manifest_tsv) {
       }
       return absl::UnavailableError(absl::StrCat("fsync ", tmp_paths_[i], ": ", Errno(e)));
     }
+    // All of it is on the medium now: drop it from the page cache, so that verification reads
+    // the medium rather than memory.
+    posix_fadvise(fds_[i], 0, 0, POSIX_FADV_DONTNEED);
     for (const auto& [name, text] :
          {std::pair<std::string, absl::string_view>{".manifest.tsv", manifest_tsv},
           std::pair<std::string, absl::string_view>{".manifest.sha256", manifest_sum}}) {
@@ -277,18 +295,28 @@ absl::Status ArchiveWriter::Commit(absl::string_view manifest_tsv) {
       }
     }
   }
+  // What is renamed into place so far: on a failure (medium 2 after medium 1) these are
+  // removed again, so no medium keeps a complete-looking archive of a failed run.
+  std::vector<std::string> renamed;
+  auto fail = [&renamed](absl::Status status) {
+    for (const std::string& path : renamed) unlink(path.c_str());
+    return status;
+  };
   for (size_t i = 0; i < fds_.size(); ++i) {
     const std::string& medium = media_[i];
     for (const char* name : {".manifest.tsv", ".manifest.sha256"}) {
       std::string base = absl::StrCat(medium, "/", id_, name);
       if (rename((base + ".tmp").c_str(), base.c_str()) != 0) {
-        return absl::UnavailableError(absl::StrCat("rename ", base, ": ", Errno(errno)));
+        return fail(absl::UnavailableError(absl::StrCat("rename ", base, ": ", Errno(errno))));
       }
+      renamed.push_back(base);
     }
     if (rename(tmp_paths_[i].c_str(), final_paths_[i].c_str()) != 0) {
-      return absl::UnavailableError(absl::StrCat("rename ", final_paths_[i], ": ", Errno(errno)));
+      return fail(
+          absl::UnavailableError(absl::StrCat("rename ", final_paths_[i], ": ", Errno(errno))));
     }
-    if (absl::Status s = SyncDirectory(Dirname(final_paths_[i])); !s.ok()) return s;
+    renamed.push_back(final_paths_[i]);
+    if (absl::Status s = SyncDirectory(Dirname(final_paths_[i])); !s.ok()) return fail(s);
   }
   committed_ = true;
   return absl::OkStatus();

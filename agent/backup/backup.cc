@@ -201,9 +201,17 @@ class Scanner {
     if (root == "/" || root.empty() || root.front() != '/') {
       return absl::InvalidArgumentError(absl::StrCat("cannot back up '", root, "'"));
     }
+    // The configured path (or a parent) may be a symlink (/var/www -> /srv/www): scan the
+    // directory it resolves to, archive it under the configured path.
+    char* resolved = realpath(root.c_str(), nullptr);
+    if (resolved == nullptr) {
+      return absl::NotFoundError(absl::StrCat("backup path ", root, ": ", Errno(errno)));
+    }
+    const std::string real_root(resolved);
+    free(resolved);
     ScanEntry e;
     struct stat raw;
-    if (lstat(root.c_str(), &raw) != 0) {
+    if (stat(real_root.c_str(), &raw) != 0) {
       return absl::NotFoundError(absl::StrCat("backup path ", root, ": ", Errno(errno)));
     }
     e.st = Compact(raw);
@@ -213,7 +221,7 @@ class Scanner {
     e.type = 'r';
     e.archive_path = root.substr(1);
     out->push_back(e);
-    Walk(root, "", e.archive_path, out);
+    Walk(real_root, "", e.archive_path, out);
     return absl::OkStatus();
   }
 
@@ -260,12 +268,13 @@ class Scanner {
       }
       e.st = Compact(raw);
       if (S_ISDIR(e.st.st_mode)) {
-        std::string abs = e.abs_path();
-        if (skip_.count(abs)) continue;  // a medium or the state directory
+        // A medium or the state directory, named as configured or as it resolves.
+        std::string real = absl::StrCat(dir, "/", name);
+        if (skip_.count(e.abs_path()) || skip_.count(real)) continue;
         e.type = 'd';
         std::string arch = e.archive_path;
         out->push_back(std::move(e));
-        Walk(abs, rel, arch, out);
+        Walk(real, rel, arch, out);
       } else if (S_ISREG(e.st.st_mode)) {
         e.type = 'f';
         out->push_back(std::move(e));
@@ -390,8 +399,11 @@ class BackupRun {
  private:
   absl::Status CopyFile(const ScanEntry& e) {
     const std::string abs_path = e.abs_path();
-    int fd = open(abs_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
-    if (fd < 0 && errno == EPERM) fd = open(abs_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO or device swapped in after the scan must not block the open; the
+    // fstat below skips anything that is not a regular file, then the flag is cleared.
+    constexpr int kFlags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+    int fd = open(abs_path.c_str(), kFlags | O_NOATIME);
+    if (fd < 0 && errno == EPERM) fd = open(abs_path.c_str(), kFlags);
     if (fd < 0) {
       warnings_->push_back(errno == ENOENT
                                ? absl::StrCat(abs_path, " vanished before it was read")
@@ -401,9 +413,10 @@ class BackupRun {
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       close(fd);
-      warnings_->push_back(absl::StrCat(abs_path, " changed type before it was read"));
+      warnings_->push_back(absl::StrCat(abs_path, " changed type before it was read; skipped"));
       return absl::OkStatus();
     }
+    if (int flags = fcntl(fd, F_GETFL); flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     ManifestEntry m;
     m.type = "f";
@@ -424,6 +437,10 @@ class BackupRun {
     int64_t left = m.size;
     bool short_read = false;
     while (left > 0) {
+      if (options_.stop != nullptr && options_.stop->StopRequested()) {
+        close(fd);
+        return absl::CancelledError("stopped before the backup was complete");
+      }
       size_t want = static_cast<size_t>(std::min<int64_t>(left, kReadBuffer));
       ssize_t n = read(fd, buffer_.data(), want);
       if (n < 0 && errno == EINTR) continue;
@@ -487,9 +504,16 @@ class BackupRun {
     std::vector<char*> argv;
     for (const std::string& a : db.command) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    // Its own process group, so a timeout or cancel kills what it started too (a shell's
+    // children holding the pipe open).
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
     pid_t pid = 0;
-    int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
     close(out_pipe[1]);
     close(err_pipe[1]);
     if (rc != 0) {
@@ -571,10 +595,36 @@ class BackupRun {
     }
     close(out_pipe[0]);
     close(err_pipe[0]);
-    if (timed_out || !status.ok()) kill(pid, SIGKILL);
+    if (timed_out || !status.ok()) kill(-pid, SIGKILL);
+    // After EOF the command may still not exit (it closed its output and hangs): wait for it
+    // until the same deadline (and the stop token), then kill its group.
     int wstatus = 0;
-    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+    bool reaped = false;
+    while (!reaped) {
+      pid_t w = waitpid(pid, &wstatus, WNOHANG);
+      if (w == pid || (w < 0 && errno != EINTR)) {
+        reaped = true;
+        break;
+      }
+      const bool stop = options_.stop != nullptr && options_.stop->StopRequested();
+      if (std::chrono::steady_clock::now() >= deadline || stop) {
+        if (status.ok() && !timed_out) {
+          if (stop) {
+            status = absl::CancelledError("stopped during the database dump");
+          } else {
+            timed_out = true;
+          }
+        }
+        kill(-pid, SIGKILL);
+        while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+        }
+        reaped = true;
+        break;
+      }
+      poll(nullptr, 0, 20);  // the child's exit has no descriptor to poll on
     }
+    // Whatever it left running in its group (a backgrounded child) goes too.
+    kill(-pid, SIGKILL);
     if (timed_out) {
       return absl::DeadlineExceededError(absl::StrCat(
           "database ", db.name, ": dump timed out after ", absl::FormatDuration(db.timeout),
@@ -622,13 +672,17 @@ struct ExpectedFile {
 };
 
 // Reads `archive_path` and checks every entry of `expected` (path → entry) against it.
-void CheckArchive(const std::string& label, const std::string& archive_path,
+bool Stopped(const StopToken* stop) { return stop != nullptr && stop->StopRequested(); }
+
+// Returns false when `stop` ended it early (the result is then incomplete).
+bool CheckArchive(const std::string& label, const std::string& archive_path,
                   std::map<std::string, ExpectedFile>& expected, const std::string* manifest_text,
-                  VerifyResult* result, ProgressThrottle& progress, BackupProgress& state) {
+                  VerifyResult* result, ProgressThrottle& progress, BackupProgress& state,
+                  const StopToken* stop) {
   auto reader = ArchiveReader::Open(archive_path);
   if (!reader.ok()) {
     result->problems.push_back(absl::StrCat(label, ": ", reader.status().message()));
-    return;
+    return true;
   }
   std::vector<char> buf(kReadBuffer);
   ArchiveReader::Header h;
@@ -637,7 +691,7 @@ void CheckArchive(const std::string& label, const std::string& archive_path,
     auto more = (*reader)->Next(&h);
     if (!more.ok()) {
       result->problems.push_back(absl::StrCat(label, ": ", more.status().message()));
-      return;
+      return true;
     }
     if (!*more) break;
     auto it = expected.find(h.path);
@@ -646,11 +700,12 @@ void CheckArchive(const std::string& label, const std::string& archive_path,
     Sha256 hash;
     int64_t size = 0;
     while (true) {
+      if (Stopped(stop)) return false;
       auto n = (*reader)->Read(buf.data(), buf.size());
       if (!n.ok()) {
         result->problems.push_back(
             absl::StrCat(label, ": ", h.path, ": ", n.status().message()));
-        return;
+        return true;
       }
       if (*n == 0) break;
       hash.Update(buf.data(), *n);
@@ -683,9 +738,13 @@ void CheckArchive(const std::string& label, const std::string& archive_path,
   for (const auto& [path, f] : expected) {
     if (!f.seen) result->problems.push_back(absl::StrCat(label, ": ", path, ": missing"));
   }
+  return true;
 }
 
-VerifyResult VerifyOnMedia(const BackupRecord& record, const ProgressFn& progress_fn) {
+// Sets *stopped (and returns early) when `stop` was requested.
+VerifyResult VerifyOnMedia(const BackupRecord& record, const ProgressFn& progress_fn,
+                           const StopToken* stop, bool* stopped) {
+  *stopped = false;
   VerifyResult result;
   ProgressThrottle progress(progress_fn);
   if (record.archive_paths.empty()) {
@@ -713,13 +772,19 @@ VerifyResult VerifyOnMedia(const BackupRecord& record, const ProgressFn& progres
     // Re-read the sidecar exactly as stored for the in-archive comparison.
     auto raw = ReadFileToString(absl::StrCat(medium, "/", record.id, ".manifest.tsv"), 1u << 30);
     if (raw.ok()) text = *raw;
-    CheckArchive(medium, absl::StrCat(medium, "/", record.id, ".tar.zst"), by_holder[record.id],
-                 &text, &result, progress, state);
+    if (!CheckArchive(medium, absl::StrCat(medium, "/", record.id, ".tar.zst"),
+                      by_holder[record.id], &text, &result, progress, state, stop)) {
+      *stopped = true;
+      return result;
+    }
     for (auto& [holder, files] : by_holder) {
       if (holder == record.id) continue;
-      CheckArchive(absl::StrCat(medium, " (base ", holder, ")"),
-                   absl::StrCat(medium, "/", holder, ".tar.zst"), files, nullptr, &result,
-                   progress, state);
+      if (!CheckArchive(absl::StrCat(medium, " (base ", holder, ")"),
+                        absl::StrCat(medium, "/", holder, ".tar.zst"), files, nullptr, &result,
+                        progress, state, stop)) {
+        *stopped = true;
+        return result;
+      }
     }
   }
   result.ok = result.problems.empty();
@@ -771,14 +836,33 @@ int64_t WeekIndex(absl::Time t) {
 }  // namespace
 
 absl::Status ApplyRetention(const BackupJobConfig& job, const std::string& site,
-                            BackupCatalog& catalog, absl::Time now) {
+                            BackupCatalog& catalog, absl::Time now, const StopToken* stop) {
   PANTAU_ASSIGN_OR_RETURN(std::vector<BackupRecord> all, catalog.List(site));  // newest first
+  std::map<std::string, const BackupRecord*> by_id;
+  for (const BackupRecord& r : all) by_id[r.id] = &r;
+  // Only backups known good count toward keep_last/daily/weekly: verified without error (every
+  // backup without error when the job does not verify). Unverified and failed ones never push
+  // a verified one out; they are kept only while among the newest keep_last of their own kind.
   std::set<std::string> keep;
-  std::vector<const BackupRecord*> good, failed;
-  for (const BackupRecord& r : all) (r.archive_paths.empty() ? failed : good).push_back(&r);
-  for (size_t i = 0; i < good.size() && i < static_cast<size_t>(job.keep_last); ++i) {
-    keep.insert(good[i]->id);
+  std::vector<const BackupRecord*> good, unverified, failed;
+  for (const BackupRecord& r : all) {
+    if (r.archive_paths.empty() || !r.error.empty()) {
+      failed.push_back(&r);
+    } else if (r.verified || !job.verify) {
+      good.push_back(&r);
+    } else {
+      unverified.push_back(&r);
+    }
   }
+  // The newest verified backup without error is always kept, whatever came after it.
+  for (const BackupRecord& r : all) {
+    if (r.verified && r.error.empty() && !r.archive_paths.empty()) {
+      keep.insert(r.id);
+      break;
+    }
+  }
+  const size_t keep_last = static_cast<size_t>(std::max(0, job.keep_last));
+  for (size_t i = 0; i < good.size() && i < keep_last; ++i) keep.insert(good[i]->id);
   std::set<int64_t> days, weeks;
   const int64_t today = DayIndex(now), this_week = WeekIndex(now);
   for (const BackupRecord* r : good) {
@@ -788,16 +872,20 @@ absl::Status ApplyRetention(const BackupJobConfig& job, const std::string& site,
       keep.insert(r->id);
     }
   }
-  for (const BackupRecord* r : good) {
-    if (keep.count(r->id) && r->kind == "incremental" && !r->base_id.empty()) {
-      keep.insert(r->base_id);
-    }
+  for (size_t i = 0; i < unverified.size() && i < keep_last; ++i) {
+    keep.insert(unverified[i]->id);
   }
-  for (size_t i = 0; i < failed.size() && i < static_cast<size_t>(job.keep_last); ++i) {
-    keep.insert(failed[i]->id);
+  for (size_t i = 0; i < failed.size() && i < keep_last; ++i) keep.insert(failed[i]->id);
+  // The full archives that kept incrementals reference.
+  for (const BackupRecord& r : all) {
+    if (keep.count(r.id) && r.kind == "incremental" && !r.base_id.empty() &&
+        !r.archive_paths.empty()) {
+      keep.insert(r.base_id);
+    }
   }
   for (const BackupRecord& r : all) {
     if (keep.count(r.id)) continue;
+    if (Stopped(stop)) return absl::CancelledError("retention stopped");
     RemoveArchiveFiles(r);
     PANTAU_RETURN_IF_ERROR(catalog.Remove(r.id));
     PANTAU_LOG(INFO) << "backup retention: removed " << r.id;
@@ -968,15 +1056,31 @@ absl::StatusOr<v1::BackupSummary> RunBackup(const AgentConfig& config, const Sit
   BackupRun run(site, options, &record, &manifest, &warnings);
   absl::Status written = run.Write(entries, base, copy_bytes, files_total);
   for (const std::string& w : warnings) PANTAU_LOG(WARNING) << "backup " << record.id << ": " << w;
+  if (!written.ok() && Stopped(options.stop)) {
+    // Shutdown, not a failure: nothing is recorded (the writer removes its temporaries), so
+    // the next start finds the backup due and runs it again.
+    PANTAU_LOG(INFO) << "backup " << record.id << " abandoned: " << written.message();
+    return absl::CancelledError(absl::StrCat("backup ", record.id, " abandoned: shutting down"));
+  }
   if (!written.ok()) return finish_failed(std::string(written.message()));
   record.finished = clock.Now();
-  PANTAU_RETURN_IF_ERROR(catalog.Put(record));
+  // Recorded at once (so a crash during verification leaves a row that retention can clean
+  // up), but not reportable until verified: the collector hears only the outcome.
+  PANTAU_RETURN_IF_ERROR(catalog.Put(record, /*report=*/!job.verify));
 
   if (job.verify) {
-    VerifyResult v = VerifyOnMedia(record, options.progress);
+    bool stopped = false;
+    VerifyResult v = VerifyOnMedia(record, options.progress, options.stop, &stopped);
+    if (stopped) {
+      RemoveArchiveFiles(record);
+      PANTAU_RETURN_IF_ERROR(catalog.Remove(record.id));
+      PANTAU_LOG(INFO) << "backup " << record.id << " abandoned during verification";
+      return absl::CancelledError(
+          absl::StrCat("backup ", record.id, " abandoned during verification: shutting down"));
+    }
     PANTAU_RETURN_IF_ERROR(ApplyVerification(catalog, &record, v, clock.Now(), true));
   }
-  absl::Status retention = ApplyRetention(job, site.id, catalog, clock.Now());
+  absl::Status retention = ApplyRetention(job, site.id, catalog, clock.Now(), options.stop);
   if (!retention.ok()) PANTAU_LOG(WARNING) << "backup retention of " << site.id << ": " << retention;
   PANTAU_LOG(INFO) << "backup " << record.id << " (" << record.kind << "): " << record.files
                    << " files, " << record.files_copied << " copied, " << record.bytes
@@ -987,7 +1091,8 @@ absl::StatusOr<v1::BackupSummary> RunBackup(const AgentConfig& config, const Sit
 absl::StatusOr<VerifyResult> VerifyBackup(BackupCatalog& catalog, absl::string_view id,
                                           const ProgressFn& progress) {
   PANTAU_ASSIGN_OR_RETURN(BackupRecord record, catalog.Find(id));
-  VerifyResult result = VerifyOnMedia(record, progress);
+  bool stopped = false;
+  VerifyResult result = VerifyOnMedia(record, progress, nullptr, &stopped);
   if (!record.archive_paths.empty()) {
     PANTAU_RETURN_IF_ERROR(ApplyVerification(catalog, &record, result, absl::Now(), false));
   }

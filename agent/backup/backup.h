@@ -75,6 +75,12 @@ struct BackupRecord {
   v1::BackupSummary ToSummary() const;
 };
 
+// A summary waiting for the spool, and the version of the record it was made from.
+struct UnreportedBackup {
+  v1::BackupSummary summary;
+  int64_t version = 0;
+};
+
 // The catalogue (state_dir/backups.db). Thread-safe (one connection, serialized mode); several
 // processes (the agent and a manual `pantau-agent backup run`) may open it at once.
 class BackupCatalog {
@@ -90,19 +96,25 @@ class BackupCatalog {
   // when a compromise was first seen at `before`); nullopt when there is none.
   absl::StatusOr<std::optional<BackupRecord>> LastVerifiedBefore(absl::string_view site,
                                                                  absl::Time before);
-  // When the site's next backup is due: the last run's start plus the job's interval, or
-  // InfinitePast when it never ran.
+  // When the site's next backup is due, decided by its newest run: after a run without error
+  // its start plus the job's interval; after a failed run its start plus min(interval, 30 min)
+  // (a retry). InfinitePast when it never ran. A run cancelled by shutdown is not recorded, so
+  // it does not count: the next start runs it again.
   absl::StatusOr<absl::Time> NextDue(const SiteConfig& site);
-  // Summaries not yet handed to the spool, oldest first (a run, or a verification that changed
-  // a backup's state, makes one). MarkReported once spooled.
-  absl::StatusOr<std::vector<v1::BackupSummary>> Unreported(int limit);
-  absl::Status MarkReported(absl::string_view id);
+  // Summaries not yet handed to the spool, oldest first (a finished run, or a verification that
+  // changed a backup's state, makes one), each with the version of the record it was made
+  // from. MarkReported(id, version) once spooled: it marks only that version, so a newer state
+  // Put in between stays unreported.
+  absl::StatusOr<std::vector<UnreportedBackup>> Unreported(int limit);
+  absl::Status MarkReported(absl::string_view id, int64_t version);
   // Records when a backup was last verified without changing its reported state (a
   // verification that found nothing new is not news).
   absl::Status UpdateVerifiedAt(absl::string_view id, absl::Time at);
 
-  // Used by the runner (backup.cc): insert/replace a record (marked unreported), delete one.
-  absl::Status Put(const BackupRecord& record);
+  // Used by the runner (backup.cc): insert/replace a record, delete one. Every Put gives the
+  // record a new version. `report` false stores it as already reported (a run's record while
+  // it is verified: the collector is told only the verified outcome).
+  absl::Status Put(const BackupRecord& record, bool report = true);
   absl::Status Remove(absl::string_view id);
 
  private:
@@ -123,13 +135,14 @@ using ProgressFn = std::function<void(const BackupProgress&)>;
 struct RunOptions {
   bool force_full = false;
   ProgressFn progress;                // may be empty; called at most ~10 times a second
-  const StopToken* stop = nullptr;    // when requested: abandon, remove temporary files
+  const StopToken* stop = nullptr;    // when requested: abandon, record nothing (Cancelled)
   // Largest part of a database dump held in memory and written as one archive entry
   // (databases/<name>.sql.partNNNNN). Default 64 MiB; tests make it small.
   int64_t database_part_bytes = int64_t{64} << 20;
-  // zstd worker threads (0 = compress on the calling thread). Default 2: reading and hashing
-  // on the caller's thread overlaps with compression.
-  int compression_threads = 2;
+  // zstd worker threads (0 = compress on the calling thread). Default 1: reading, hashing
+  // and tar framing on the caller's thread overlap with compression on one worker. Measured
+  // on 2 cores (docs/BENCHMARKS.md): 1 worker beats 2, which compete with the reader thread.
+  int compression_threads = 1;
 };
 
 // Runs one backup of `site` now (its `backup` job): takes the per-site lock
@@ -137,9 +150,13 @@ struct RunOptions {
 // when another process holds it), checks free space on every medium (a clear error naming the
 // medium, the space needed and the space free), scans, streams files and database dumps into
 // <medium>/<id>.tar.zst.tmp on every medium, fsyncs and renames, verifies when the job says
-// so, applies retention, and records the run in `catalog` (unreported).
+// so, applies retention, and records the run in `catalog`: reportable (Unreported) only once
+// verification is done, so the collector never sees an interim unverified state.
 // A run that failed is recorded too and returned with error() set; a non-OK status means not
-// even that was possible (catalogue unwritable, lock held, job disabled).
+// even that was possible (catalogue unwritable, lock held, job disabled). When `options.stop`
+// is requested (checked per read chunk, in verification and retention) the run is abandoned
+// and Cancelled returned: nothing is recorded, its temporaries (or its unverified archive)
+// are removed, so NextDue still finds it due.
 absl::StatusOr<v1::BackupSummary> RunBackup(const AgentConfig& config, const SiteConfig& site,
                                             BackupCatalog& catalog, const Clock& clock,
                                             const RunOptions& options);
@@ -159,14 +176,25 @@ absl::StatusOr<VerifyResult> VerifyBackup(BackupCatalog& catalog, absl::string_v
 struct RestoreOptions {
   // Target directory; files land under it at their archive paths (var/www/html/...).
   // Empty = in place (the original absolute paths); the CLI asks for --in-place for that.
+  // An existing target must be a directory owned by the effective user and not writable by
+  // group or others (FailedPrecondition otherwise: a web user must not be able to prepare
+  // links in it); a missing one is created with mode 0700.
   std::string to_dir;
   std::string medium;         // read from this medium; empty = the first that has the archive
-  bool delete_extra = false;  // in place: move files not in the backup to a quarantine dir
+  // In place: move files not in the backup to <root>.pantau-quarantine-<id> beside each
+  // backed-up root (".2", ".3", ... when that exists). Files the job leaves out (`exclude`,
+  // and `skip_paths`) are not extra. A file that cannot be moved there without copying (EXDEV)
+  // is reported and left.
+  bool delete_extra = false;
+  std::vector<std::string> exclude;     // the job's exclude patterns (BackupJobConfig::exclude)
+  std::vector<std::string> skip_paths;  // absolute paths the scan skips (media, state_dir)
   ProgressFn progress;
 };
 // Restores a backup (an incremental resolves its chain: unchanged files come from its full
 // archive). Every file's SHA-256 is checked as it is written; a mismatch stops with an error
-// naming the file, and the partly written file is removed. Writes what it did to `report`.
+// naming the file, and the partly written file is removed. Files are written to a temporary
+// created with O_EXCL|O_NOFOLLOW and renamed over the target, so a symlink planted at a path
+// the restore writes is replaced, never written through. Writes what it did to `report`.
 absl::Status RestoreBackup(BackupCatalog& catalog, absl::string_view id,
                            const RestoreOptions& options, std::ostream& report);
 

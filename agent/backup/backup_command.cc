@@ -240,11 +240,21 @@ int Verify(BackupCatalog& catalog, const Args& a, std::ostream& out, std::ostrea
   return 1;
 }
 
-int Restore(BackupCatalog& catalog, const Args& a, std::ostream& out, std::ostream& err) {
+int Restore(const AgentConfig& config, BackupCatalog& catalog, const Args& a, std::ostream& out,
+            std::ostream& err) {
   RestoreOptions options;
   options.to_dir = a.to_dir;
   options.medium = a.medium;
   options.delete_extra = a.delete_extra;
+  // --delete-extra leaves alone what the job leaves out: its excludes, media and state_dir.
+  if (auto record = catalog.Find(a.id); record.ok()) {
+    for (const SiteConfig& s : config.sites) {
+      if (s.id != record->site) continue;
+      options.exclude = s.backup.exclude;
+      options.skip_paths = s.backup.media;
+    }
+  }
+  options.skip_paths.push_back(config.state_dir);
   bool used = false;
   options.progress = TerminalProgress(err, &used);
   absl::Status s = RestoreBackup(catalog, a.id, options, out);
@@ -286,7 +296,7 @@ int RunBackupCommand(const std::vector<std::string>& args, std::ostream& out, st
   if (a.command == "run") return Run(*config, **catalog, a, out, err);
   if (a.command == "list") return List(**catalog, a, out, err);
   if (a.command == "verify") return Verify(**catalog, a, out, err);
-  return Restore(**catalog, a, out, err);
+  return Restore(*config, **catalog, a, out, err);
 }
 
 }  // namespace pantau::agent::backup

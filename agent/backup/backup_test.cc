@@ -246,7 +246,7 @@ TEST_F(BackupTest, FailingDumpFailsTheRunWithItsStderr) {
   EXPECT_THAT(rec.error, HasSubstr("Access denied"));
   ASSERT_OK_AND_ASSIGN(auto unreported, catalog_->Unreported(10));
   ASSERT_EQ(unreported.size(), 1u);
-  EXPECT_THAT(unreported[0].error(), HasSubstr("Access denied"));
+  EXPECT_THAT(unreported[0].summary.error(), HasSubstr("Access denied"));
 }
 
 TEST_F(BackupTest, VerifyFindsACorruptedArchive) {
@@ -464,6 +464,280 @@ TEST_F(FullMediumTest, WritingToAFullMediumFailsClearlyAndLeavesNoTemporary) {
   EXPECT_FALSE(fs::exists(Archive(s)));
   ASSERT_OK_AND_ASSIGN(BackupRecord rec, catalog_->Find(s.backup_id()));
   EXPECT_THAT(rec.error, HasSubstr("is full"));
+}
+
+// ---- review fixes ----
+
+BackupRecord CatalogRecord(const std::string& id, absl::Time started, bool verified,
+                           const std::string& error = "") {
+  BackupRecord r;
+  r.id = id;
+  r.site = "demo";
+  r.kind = "full";
+  r.started = started;
+  r.finished = started + absl::Minutes(1);
+  r.media = {"/nonexistent-medium"};
+  if (error.empty()) r.archive_paths = {"/nonexistent-medium/" + id + ".tar.zst"};
+  r.verified = verified;
+  r.error = error;
+  r.interval = absl::Hours(1);
+  return r;
+}
+
+TEST_F(BackupTest, RetentionNeverDeletesTheNewestVerifiedBackupForUnverifiedOnes) {
+  const absl::Time t0 = FakeClock::DefaultStart();
+  BackupRecord full = CatalogRecord("demo-f", t0, true);
+  BackupRecord verified = CatalogRecord("demo-v", t0 + absl::Hours(1), true);
+  verified.kind = "incremental";
+  verified.base_id = full.id;
+  ASSERT_OK(catalog_->Put(full));
+  ASSERT_OK(catalog_->Put(verified));
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_OK(catalog_->Put(CatalogRecord(absl::StrCat("demo-u", i),
+                                          t0 + absl::Hours(2 + i), false)));
+    ASSERT_OK(catalog_->Put(CatalogRecord(absl::StrCat("demo-x", i),
+                                          t0 + absl::Hours(2 + i) + absl::Minutes(30), false,
+                                          "medium gone")));
+  }
+  BackupJobConfig job = site_.backup;
+  job.verify = true;
+  job.keep_last = 2;
+  job.keep_daily = 1;
+  job.keep_weekly = 1;
+  ASSERT_OK(ApplyRetention(job, "demo", *catalog_, t0 + absl::Hours(10)));
+  ASSERT_OK_AND_ASSIGN(auto left, catalog_->List("demo"));
+  std::vector<std::string> kept;
+  for (const BackupRecord& r : left) kept.push_back(r.id);
+  // The verified one and its full; the newest keep_last unverified and failed ones.
+  EXPECT_THAT(kept, ::testing::UnorderedElementsAre("demo-x5", "demo-u5", "demo-x4", "demo-u4",
+                                                    "demo-v", "demo-f"));
+}
+
+TEST_F(BackupTest, RunIsNotReportableUntilVerifiedAndThenReportedOnce) {
+  WriteFile(web_ + "/index.php", "x");
+  RunOptions options;
+  bool checked = false;
+  options.progress = [&](const BackupProgress& p) {
+    if (!absl::StartsWith(p.phase, "verify")) return;
+    auto unreported = catalog_->Unreported(10);
+    ASSERT_OK(unreported);
+    EXPECT_TRUE(unreported->empty()) << "an interim unverified summary is reportable";
+    checked = true;
+  };
+  ASSERT_OK_AND_ASSIGN(v1::BackupSummary s,
+                       RunBackup(config_, site_, *catalog_, clock_, options));
+  EXPECT_TRUE(checked);
+  EXPECT_TRUE(s.verified());
+  ASSERT_OK_AND_ASSIGN(auto unreported, catalog_->Unreported(10));
+  ASSERT_EQ(unreported.size(), 1u);
+  EXPECT_TRUE(unreported[0].summary.verified());
+}
+
+TEST_F(BackupTest, RunStoppedBeforeItStartsRecordsNothing) {
+  WriteFile(web_ + "/index.php", "x");
+  StopToken stop;
+  stop.RequestStop();
+  RunOptions options;
+  options.stop = &stop;
+  EXPECT_THAT(RunBackup(config_, site_, *catalog_, clock_, options),
+              StatusIs(absl::StatusCode::kCancelled));
+  ASSERT_OK_AND_ASSIGN(auto list, catalog_->List("demo"));
+  EXPECT_TRUE(list.empty());
+  EXPECT_TRUE(Names(media_).empty());
+  EXPECT_THAT(catalog_->NextDue(site_), ::pantau::testing::IsOkAndHolds(absl::InfinitePast()));
+}
+
+TEST_F(BackupTest, RunStoppedWhileCopyingAFileStopsWithinAChunkAndLeavesNothing) {
+  WriteFile(web_ + "/big.bin", RandomBytes(4 << 20, 5));
+  StopToken stop;
+  RunOptions options;
+  options.stop = &stop;
+  int64_t bytes_at_stop = -1;
+  options.progress = [&](const BackupProgress& p) {
+    if (p.phase == "archive" && p.bytes_done > 0 && !stop.StopRequested()) {
+      bytes_at_stop = p.bytes_done;
+      stop.RequestStop();
+    }
+  };
+  EXPECT_THAT(RunBackup(config_, site_, *catalog_, clock_, options),
+              StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_GT(bytes_at_stop, 0);
+  EXPECT_LT(bytes_at_stop, 4 << 20);
+  ASSERT_OK_AND_ASSIGN(auto list, catalog_->List("demo"));
+  EXPECT_TRUE(list.empty());
+  EXPECT_TRUE(Names(media_).empty()) << Names(media_)[0];
+}
+
+TEST_F(BackupTest, RunStoppedDuringVerificationRecordsNothingAndRemovesTheArchive) {
+  WriteFile(web_ + "/big.bin", RandomBytes(2 << 20, 6));
+  StopToken stop;
+  RunOptions options;
+  options.stop = &stop;
+  options.progress = [&](const BackupProgress& p) {
+    if (absl::StartsWith(p.phase, "verify")) stop.RequestStop();
+  };
+  EXPECT_THAT(RunBackup(config_, site_, *catalog_, clock_, options),
+              StatusIs(absl::StatusCode::kCancelled));
+  ASSERT_OK_AND_ASSIGN(auto list, catalog_->List("demo"));
+  EXPECT_TRUE(list.empty());
+  EXPECT_TRUE(Names(media_).empty()) << Names(media_)[0];
+  ASSERT_OK_AND_ASSIGN(auto unreported, catalog_->Unreported(10));
+  EXPECT_TRUE(unreported.empty());
+}
+
+TEST_F(BackupTest, FifoSwappedInAfterTheScanIsSkippedNotWaitedOn) {
+  WriteFile(web_ + "/a.bin", RandomBytes(3 << 20, 8));
+  WriteFile(web_ + "/z.txt", "regular at scan time");
+  RunOptions options;
+  bool swapped = false;
+  options.progress = [&](const BackupProgress& p) {
+    if (p.phase == "archive" && !swapped) {
+      swapped = true;
+      fs::remove(web_ + "/z.txt");
+      ASSERT_EQ(mkfifo((web_ + "/z.txt").c_str(), 0600), 0);
+    }
+  };
+  ASSERT_OK_AND_ASSIGN(v1::BackupSummary s,
+                       RunBackup(config_, site_, *catalog_, clock_, options));
+  EXPECT_TRUE(swapped);
+  EXPECT_EQ(s.error(), "");
+  EXPECT_EQ(s.files_copied(), 1);
+}
+
+bool ProcessGone(pid_t pid) {
+  std::ifstream stat_file(absl::StrCat("/proc/", pid, "/stat"));
+  if (!stat_file) return true;
+  std::string line;
+  std::getline(stat_file, line);
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
+}
+
+TEST_F(BackupTest, DumpTimeoutKillsTheCommandsWholeProcessGroup) {
+  WriteFile(web_ + "/index.php", "x");
+  const std::string pid_file = dir_.path() + "/sleep.pid";
+  site_.backup.databases.push_back(
+      {"hang", {"/bin/sh", "-c", "sleep 1000 & echo $! > '" + pid_file + "'; wait"},
+       absl::Milliseconds(300)});
+  v1::BackupSummary s = Run();
+  EXPECT_THAT(s.error(), HasSubstr("timed out"));
+  std::string pid_text = ReadFile(pid_file);
+  ASSERT_FALSE(pid_text.empty());
+  const pid_t sleeper = static_cast<pid_t>(std::stol(pid_text));
+  // SIGKILL is delivered before kill() returns; the orphan may wait as a zombie for init.
+  EXPECT_TRUE(Eventually([&] { return ProcessGone(sleeper); }, absl::Seconds(10)));
+}
+
+TEST_F(BackupTest, DumpThatClosesItsOutputButHangsIsKilledAtTheDeadline) {
+  WriteFile(web_ + "/index.php", "x");
+  site_.backup.databases.push_back(
+      {"silent", {"/bin/sh", "-c", "exec >&- 2>&-; sleep 1000"}, absl::Milliseconds(300)});
+  v1::BackupSummary s = Run();
+  EXPECT_THAT(s.error(), HasSubstr("timed out"));
+}
+
+TEST_F(BackupTest, BacksUpAndRestoresInPlaceThroughASymlinkedParentAndRoot) {
+  const std::string base = fs::path(dir_.path()).lexically_normal().string();
+  WriteFile(base + "/srv/www/html/index.php", "<?php genuine();");
+  WriteFile(base + "/srv/root/page.html", "<p>hi</p>");
+  fs::create_directory_symlink(base + "/srv/www", base + "/var-www");  // parent is a link
+  fs::create_directory_symlink(base + "/srv/root", base + "/rootlink");  // root is a link
+  site_.backup.paths = {base + "/var-www/html", base + "/rootlink"};
+  v1::BackupSummary s = Run();
+  ASSERT_EQ(s.error(), "");
+  EXPECT_EQ(s.files_copied(), 2);
+  CommandResult r = Sh(absl::StrCat("tar --zstd -tf '", Archive(s), "'"));
+  EXPECT_THAT(r.output, HasSubstr(base.substr(1) + "/var-www/html/index.php"));
+  EXPECT_THAT(r.output, HasSubstr(base.substr(1) + "/rootlink/page.html"));
+
+  WriteFile(base + "/srv/www/html/index.php", "<?php defaced();");
+  WriteFile(base + "/srv/root/page.html", "defaced");
+  RestoreOptions options;  // in place
+  std::ostringstream report;
+  ASSERT_OK(RestoreBackup(*catalog_, s.backup_id(), options, report));
+  EXPECT_EQ(ReadFile(base + "/srv/www/html/index.php"), "<?php genuine();");
+  EXPECT_EQ(ReadFile(base + "/srv/root/page.html"), "<p>hi</p>");
+  EXPECT_TRUE(fs::is_symlink(base + "/var-www"));
+  EXPECT_TRUE(fs::is_symlink(base + "/rootlink"));
+}
+
+TEST_F(BackupTest, RestoreRefusesAWorldWritableTarget) {
+  WriteFile(web_ + "/index.php", "x");
+  v1::BackupSummary s = Run();
+  ASSERT_EQ(s.error(), "");
+  RestoreOptions options;
+  options.to_dir = dir_.path() + "/open";
+  fs::create_directories(options.to_dir);
+  chmod(options.to_dir.c_str(), 01777);
+  std::ostringstream report;
+  EXPECT_THAT(RestoreBackup(*catalog_, s.backup_id(), options, report),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("writable by group or others")));
+  EXPECT_TRUE(fs::is_empty(options.to_dir));
+
+  options.to_dir = dir_.path() + "/new/target";
+  ASSERT_OK(RestoreBackup(*catalog_, s.backup_id(), options, report));
+  struct stat st;
+  ASSERT_EQ(stat(options.to_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+}
+
+TEST_F(BackupTest, RestoreReplacesPlantedSymlinksAndNeverWritesThroughThem) {
+  WriteFile(web_ + "/index.php", "<?php genuine();");
+  v1::BackupSummary s = Run();
+  ASSERT_EQ(s.error(), "");
+  const std::string outside = dir_.path() + "/outside.txt";
+  const std::string outside_tmp = dir_.path() + "/outside-tmp.txt";
+  WriteFile(outside, "precious");
+  RestoreOptions options;
+  options.to_dir = dir_.path() + "/restore";
+  const std::string dest = options.to_dir + "/" + Inside() + "/index.php";
+  fs::create_directories(fs::path(dest).parent_path());
+  chmod(options.to_dir.c_str(), 0700);
+  fs::create_symlink(outside, dest);
+  fs::create_symlink(outside_tmp, dest + ".pantau-restore.tmp");
+  std::ostringstream report;
+  ASSERT_OK(RestoreBackup(*catalog_, s.backup_id(), options, report));
+  EXPECT_EQ(ReadFile(outside), "precious");
+  EXPECT_FALSE(fs::exists(outside_tmp));
+  EXPECT_FALSE(fs::is_symlink(dest));
+  EXPECT_EQ(ReadFile(dest), "<?php genuine();");
+}
+
+TEST_F(BackupTest, DeleteExtraLeavesExcludedFilesAndUsesAFreshQuarantine) {
+  WriteFile(web_ + "/index.php", "<?php genuine();");
+  WriteFile(web_ + "/cache/page.html", "cached");
+  site_.backup.exclude = {"cache"};
+  v1::BackupSummary s = Run();
+  ASSERT_EQ(s.error(), "");
+  WriteFile(web_ + "/shell.php", "<?php system($_GET['c']);");
+  const std::string taken = web_ + ".pantau-quarantine-" + s.backup_id();
+  fs::create_directories(taken);
+  RestoreOptions options;  // in place
+  options.delete_extra = true;
+  options.exclude = site_.backup.exclude;
+  std::ostringstream report;
+  ASSERT_OK(RestoreBackup(*catalog_, s.backup_id(), options, report));
+  EXPECT_EQ(ReadFile(web_ + "/cache/page.html"), "cached") << report.str();
+  EXPECT_FALSE(fs::exists(web_ + "/shell.php"));
+  EXPECT_TRUE(fs::is_empty(taken));
+  EXPECT_TRUE(fs::exists(taken + ".2/shell.php")) << report.str();
+}
+
+TEST_F(BackupTest, FailedCommitOnTheSecondMediumLeavesNoArchiveOnTheFirst) {
+  WriteFile(web_ + "/index.php", "x");
+  const std::string media2 = dir_.path() + "/media2";
+  site_.backup.media = {media_, media2};
+  // The archive's final name on medium 2 is taken by a non-empty directory: its rename fails
+  // after medium 1's succeeded.
+  const std::string id = absl::StrCat(
+      "demo-", absl::FormatTime("%Y%m%dT%H%M%SZ", clock_.Now(), absl::UTCTimeZone()));
+  fs::create_directories(media2 + "/" + id + ".tar.zst/blocker");
+  v1::BackupSummary s = Run();
+  ASSERT_EQ(s.backup_id(), id);
+  EXPECT_THAT(s.error(), HasSubstr("rename"));
+  EXPECT_TRUE(Names(media_).empty()) << Names(media_)[0];
+  EXPECT_EQ(Names(media2), std::vector<std::string>{id + ".tar.zst"});
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // BackupCatalog: the SQLite table of backups, and BackupRecord::ToSummary.
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -42,6 +44,7 @@ constexpr char kColumns[] =
     "id, site, kind, base_id, started_us, finished_us, bytes, files, files_copied, "
     "source_bytes, databases, database_bytes, media, archive_paths, verified, verified_at_us, "
     "error, interval_s";
+constexpr int kColumnCount = 18;
 
 absl::Time ColumnTime(sqlite3_stmt* s, int i) {
   if (sqlite3_column_type(s, i) == SQLITE_NULL) return absl::InfinitePast();
@@ -162,32 +165,43 @@ absl::StatusOr<std::optional<BackupRecord>> BackupCatalog::LastVerifiedBefore(
 }
 
 absl::StatusOr<absl::Time> BackupCatalog::NextDue(const SiteConfig& site) {
-  SqliteStatement s(db_, "SELECT MAX(started_us) FROM backups WHERE site=?");
+  // The newest run decides: after a success the full interval, after a failure a retry soon
+  // (at most 30 minutes, never later than the interval).
+  SqliteStatement s(db_,
+                    "SELECT started_us, error FROM backups WHERE site=? AND started_us IS NOT NULL"
+                    " ORDER BY started_us DESC, id DESC LIMIT 1");
   if (!s.ok()) return StepError(db_, "next due");
   s.BindText(1, site.id);
   int rc = s.Step();
+  if (rc == SQLITE_DONE) return absl::InfinitePast();
   if (rc != SQLITE_ROW) return StepError(db_, "next due");
-  if (sqlite3_column_type(s.get(), 0) == SQLITE_NULL) return absl::InfinitePast();
-  return absl::FromUnixMicros(sqlite3_column_int64(s.get(), 0)) + site.backup.interval;
+  const absl::Time started = absl::FromUnixMicros(sqlite3_column_int64(s.get(), 0));
+  if (ColumnText(s.get(), 1).empty()) return started + site.backup.interval;
+  return started + std::min(site.backup.interval, absl::Minutes(30));
 }
 
-absl::StatusOr<std::vector<v1::BackupSummary>> BackupCatalog::Unreported(int limit) {
-  std::string sql =
-      absl::StrCat("SELECT ", kColumns, " FROM backups WHERE reported=0 ORDER BY seq LIMIT ?");
+absl::StatusOr<std::vector<UnreportedBackup>> BackupCatalog::Unreported(int limit) {
+  std::string sql = absl::StrCat("SELECT ", kColumns,
+                                 ", seq FROM backups WHERE reported=0 ORDER BY seq LIMIT ?");
   SqliteStatement s(db_, sql.c_str());
   if (!s.ok()) return StepError(db_, "unreported");
   s.Bind(1, limit);
-  std::vector<v1::BackupSummary> out;
+  std::vector<UnreportedBackup> out;
   int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadRecord(s.get()).ToSummary());
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back(UnreportedBackup{ReadRecord(s.get()).ToSummary(),
+                                   sqlite3_column_int64(s.get(), kColumnCount)});
+  }
   if (rc != SQLITE_DONE) return StepError(db_, "unreported");
   return out;
 }
 
-absl::Status BackupCatalog::MarkReported(absl::string_view id) {
-  SqliteStatement s(db_, "UPDATE backups SET reported=1 WHERE id=?");
+absl::Status BackupCatalog::MarkReported(absl::string_view id, int64_t version) {
+  // Only the state that was spooled: a Put since then (a new seq) stays unreported.
+  SqliteStatement s(db_, "UPDATE backups SET reported=1 WHERE id=? AND seq=?");
   if (!s.ok()) return StepError(db_, "mark reported");
   s.BindText(1, id);
+  s.Bind(2, version);
   if (s.Step() != SQLITE_DONE) return StepError(db_, "mark reported");
   return absl::OkStatus();
 }
@@ -201,12 +215,12 @@ absl::Status BackupCatalog::UpdateVerifiedAt(absl::string_view id, absl::Time at
   return absl::OkStatus();
 }
 
-absl::Status BackupCatalog::Put(const BackupRecord& r) {
+absl::Status BackupCatalog::Put(const BackupRecord& r, bool report) {
   SqliteStatement s(db_,
                     "INSERT OR REPLACE INTO backups (id, site, kind, base_id, started_us, "
                     "finished_us, bytes, files, files_copied, source_bytes, databases, "
                     "database_bytes, media, archive_paths, verified, verified_at_us, error, "
-                    "interval_s, reported, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,"
+                    "interval_s, reported, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
                     "(SELECT COALESCE(MAX(seq),0)+1 FROM backups))");
   if (!s.ok()) return StepError(db_, "put");
   auto bind_time = [&s](int i, absl::Time t) {
@@ -234,6 +248,7 @@ absl::Status BackupCatalog::Put(const BackupRecord& r) {
   bind_time(16, r.verified_at);
   s.BindText(17, r.error);
   s.Bind(18, absl::ToInt64Seconds(r.interval));
+  s.Bind(19, report ? 0 : 1);
   if (s.Step() != SQLITE_DONE) return StepError(db_, "put");
   return absl::OkStatus();
 }

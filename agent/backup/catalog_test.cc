@@ -59,17 +59,68 @@ TEST(BackupCatalog, StoresFindsListsAndReportsRecords) {
 
   ASSERT_OK_AND_ASSIGN(auto unreported, catalog->Unreported(10));
   ASSERT_EQ(unreported.size(), 2u);
-  EXPECT_EQ(unreported[0].backup_id(), "demo-a");  // oldest first
-  EXPECT_EQ(unreported[0].interval_seconds(), 6 * 3600);
-  EXPECT_EQ(unreported[0].media_size(), 2);
-  ASSERT_OK(catalog->MarkReported("demo-a"));
+  EXPECT_EQ(unreported[0].summary.backup_id(), "demo-a");  // oldest first
+  EXPECT_EQ(unreported[0].summary.interval_seconds(), 6 * 3600);
+  EXPECT_EQ(unreported[0].summary.media_size(), 2);
+  ASSERT_OK(catalog->MarkReported("demo-a", unreported[0].version));
   ASSERT_OK_AND_ASSIGN(unreported, catalog->Unreported(10));
   ASSERT_EQ(unreported.size(), 1u);
-  EXPECT_EQ(unreported[0].backup_id(), "demo-b");
+  EXPECT_EQ(unreported[0].summary.backup_id(), "demo-b");
 
   ASSERT_OK(catalog->Remove("demo-b"));
   ASSERT_OK_AND_ASSIGN(list, catalog->List(""));
   EXPECT_EQ(list.size(), 1u);
+}
+
+TEST(BackupCatalog, MarkReportedDoesNotSwallowANewerState) {
+  ScopedTempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto catalog, BackupCatalog::Open(dir.path()));
+  BackupRecord r = Record("demo-a", absl::FromUnixSeconds(1767225600), false);
+  ASSERT_OK(catalog->Put(r));
+  ASSERT_OK_AND_ASSIGN(auto unreported, catalog->Unreported(10));
+  ASSERT_EQ(unreported.size(), 1u);
+  // The state changes (verified) after the summary was read but before it was marked.
+  r.verified = true;
+  ASSERT_OK(catalog->Put(r));
+  ASSERT_OK(catalog->MarkReported("demo-a", unreported[0].version));
+  ASSERT_OK_AND_ASSIGN(auto again, catalog->Unreported(10));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_TRUE(again[0].summary.verified());
+  ASSERT_OK(catalog->MarkReported("demo-a", again[0].version));
+  ASSERT_OK_AND_ASSIGN(again, catalog->Unreported(10));
+  EXPECT_TRUE(again.empty());
+}
+
+TEST(BackupCatalog, NotReportablePutIsNotSpooled) {
+  ScopedTempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto catalog, BackupCatalog::Open(dir.path()));
+  ASSERT_OK(catalog->Put(Record("demo-a", absl::FromUnixSeconds(1767225600), false),
+                         /*report=*/false));
+  ASSERT_OK_AND_ASSIGN(auto unreported, catalog->Unreported(10));
+  EXPECT_TRUE(unreported.empty());
+}
+
+TEST(BackupCatalog, NextDueRetriesSoonAfterAFailureAndWaitsTheIntervalAfterASuccess) {
+  ScopedTempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto catalog, BackupCatalog::Open(dir.path()));
+  absl::Time t0 = absl::FromUnixSeconds(1767225600);
+  SiteConfig site;
+  site.id = "demo";
+  site.backup.interval = absl::Hours(6);
+  ASSERT_OK(catalog->Put(Record("demo-a", t0, true)));
+  EXPECT_THAT(catalog->NextDue(site), ::pantau::testing::IsOkAndHolds(t0 + absl::Hours(6)));
+  BackupRecord failed = Record("demo-b", t0 + absl::Hours(6), false);
+  failed.error = "medium /m1 is not available";
+  failed.archive_paths.clear();
+  ASSERT_OK(catalog->Put(failed));
+  EXPECT_THAT(catalog->NextDue(site),
+              ::pantau::testing::IsOkAndHolds(t0 + absl::Hours(6) + absl::Minutes(30)));
+  site.backup.interval = absl::Minutes(10);  // shorter than the retry delay
+  EXPECT_THAT(catalog->NextDue(site),
+              ::pantau::testing::IsOkAndHolds(t0 + absl::Hours(6) + absl::Minutes(10)));
+  site.backup.interval = absl::Hours(6);
+  ASSERT_OK(catalog->Put(Record("demo-c", t0 + absl::Hours(7), true)));
+  EXPECT_THAT(catalog->NextDue(site), ::pantau::testing::IsOkAndHolds(t0 + absl::Hours(13)));
 }
 
 TEST(BackupCatalog, ToSummaryFillsEveryField) {

@@ -154,19 +154,28 @@ grpc::Status OperatorServiceImpl::GetStatus(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+namespace {
+
+// The court, site and limit of a list request (alerts, backups); InvalidArgument naming the
+// field.
+absl::Status CheckListScope(const std::string& court_id, const std::string& site, int64_t limit) {
+  if (court_id.size() > 64) return absl::InvalidArgumentError("court_id is longer than 64 bytes");
+  if (site.size() > 128) return absl::InvalidArgumentError("site is longer than 128 bytes");
+  if (limit < 0 || limit > kMaxAlertLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("limit ", limit, " is not 1..", kMaxAlertLimit,
+                                                   " (0 means ", kDefaultAlertLimit, ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 grpc::Status OperatorServiceImpl::ListLogAlerts(grpc::ServerContext* context,
                                                 const v1::ListLogAlertsRequest* request,
                                                 v1::ListLogAlertsResponse* response) {
-  if (request->court_id().size() > 64) {
-    return ToGrpcStatus(absl::InvalidArgumentError("court_id is longer than 64 bytes"));
-  }
-  if (request->site().size() > 128) {
-    return ToGrpcStatus(absl::InvalidArgumentError("site is longer than 128 bytes"));
-  }
-  if (request->limit() < 0 || request->limit() > kMaxAlertLimit) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("limit ", request->limit(), " is not 1..", kMaxAlertLimit,
-                     " (0 means ", kDefaultAlertLimit, ")")));
+  if (absl::Status bad = CheckListScope(request->court_id(), request->site(), request->limit());
+      !bad.ok()) {
+    return ToGrpcStatus(bad);
   }
   if (request->since_unix_ms() < 0) {
     return ToGrpcStatus(absl::InvalidArgumentError("since_unix_ms is negative"));
@@ -204,16 +213,9 @@ grpc::Status OperatorServiceImpl::ListLogAlerts(grpc::ServerContext* context,
 grpc::Status OperatorServiceImpl::ListBackups(grpc::ServerContext* context,
                                               const v1::ListBackupsRequest* request,
                                               v1::ListBackupsResponse* response) {
-  if (request->court_id().size() > 64) {
-    return ToGrpcStatus(absl::InvalidArgumentError("court_id is longer than 64 bytes"));
-  }
-  if (request->site().size() > 128) {
-    return ToGrpcStatus(absl::InvalidArgumentError("site is longer than 128 bytes"));
-  }
-  if (request->limit() < 0 || request->limit() > kMaxAlertLimit) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("limit ", request->limit(), " is not 1..", kMaxAlertLimit,
-                     " (0 means ", kDefaultAlertLimit, ")")));
+  if (absl::Status bad = CheckListScope(request->court_id(), request->site(), request->limit());
+      !bad.ok()) {
+    return ToGrpcStatus(bad);
   }
   PANTAU_CALLER(who);
   if (!request->court_id().empty() && !who.CanSee(request->court_id())) {

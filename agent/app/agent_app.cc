@@ -171,9 +171,10 @@ absl::StatusOr<std::unique_ptr<AgentApp>> AgentApp::Create(const AgentConfig& co
   app->log_watcher_ = std::move(*watcher);
   const bool any_backup = std::any_of(config.sites.begin(), config.sites.end(),
                                       [](const SiteConfig& s) { return s.backup.enabled; });
-  const bool any_integrity = std::any_of(config.sites.begin(), config.sites.end(), [](const SiteConfig& s) {
-    return s.integrity.enabled && !s.web_root.empty();
-  });
+  const bool any_integrity =
+      std::any_of(config.sites.begin(), config.sites.end(), [](const SiteConfig& s) {
+        return s.integrity.enabled && !s.web_root.empty();
+      });
   if (any_backup || any_integrity) {
     // Integrity findings name the last clean backup, so the catalogue is read for them too.
     absl::StatusOr<std::unique_ptr<backup::BackupCatalog>> catalog =
@@ -195,8 +196,9 @@ absl::StatusOr<std::unique_ptr<AgentApp>> AgentApp::Create(const AgentConfig& co
     // (the agent's user) can write, never a world-writable place such as /var/tmp where a
     // compromised web user could prepare the path.
     const std::string restore_base = absl::StrCat(config.state_dir, "/restore/");
-    auto lookup = [catalog, restore_base](const std::string& site,
-                            absl::Time before) -> std::optional<integrity::CleanBackup> {
+    auto lookup = [catalog, restore_base](
+                      const std::string& site,
+                      absl::Time before) -> std::optional<integrity::CleanBackup> {
       absl::StatusOr<std::optional<backup::BackupRecord>> found =
           catalog->LastVerifiedBefore(site, before);
       if (!found.ok()) {
@@ -213,7 +215,9 @@ absl::StatusOr<std::unique_ptr<AgentApp>> AgentApp::Create(const AgentConfig& co
     };
     auto sink = [self](v1::CheckReport report) {
       bool critical = false;
-      for (const v1::Finding& f : report.findings()) critical |= f.severity() == v1::Finding::CRITICAL;
+      for (const v1::Finding& f : report.findings()) {
+        critical |= f.severity() == v1::Finding::CRITICAL;
+      }
       const std::string site = report.site();
       v1::Event event;
       event.set_observed_unix_ms(absl::ToUnixMillis(self->clock_.Now()));

@@ -81,7 +81,9 @@ absl::StatusOr<Content> ReadContent(const std::string& full, int64_t max_read, b
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
     return absl::InternalError("cannot initialise SHA-256");
   }
-  std::string buffer(256 * 1024, '\0');
+  // No bigger than the file: most web files are small, and a rescan after an inotify overflow
+  // reads thousands of them (a 256 KiB buffer zeroed per file cost more than the reads).
+  std::string buffer(static_cast<size_t>(std::clamp<int64_t>(size, 1, 256 * 1024)), '\0');
   auto read_at = [&](int64_t offset, int64_t len, std::string* keep, bool hash) -> absl::Status {
     while (len > 0) {
       const ssize_t n = pread(fd, buffer.data(),

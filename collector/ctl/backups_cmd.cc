@@ -119,24 +119,17 @@ int BackupProblems(const v1::ListBackupsResponse& backups) {
 }
 
 int RunBackups(Session& session, const std::vector<std::string>& args) {
-  bool json = false;
-  std::string court, site;
-  int64_t limit = 0;
+  ListOptions list;
   ArgParser parser(session, "backups");
-  parser.Flag("--json", &json)
-      .Value("--court", &court)
-      .Value("--site", &site)
-      .Number("--limit", &limit, 1, 1000);
+  list.AddTo(parser);
   if (!parser.Parse(args)) return 2;
   if (const int code = session.Connect(); code != 0) return code;
   v1::ListBackupsRequest request;
-  request.set_court_id(court);
-  request.set_site(site);
-  request.set_limit(static_cast<int32_t>(limit));
+  list.Fill(request);
   v1::ListBackupsResponse response;
   grpc::Status status = session.Call(&Stub::ListBackups, request, &response);
   if (!status.ok()) return session.Failed(status);
-  session.out() << (json ? BackupsJson(response) + "\n" : BackupsTable(response));
+  session.out() << (list.json ? BackupsJson(response) + "\n" : BackupsTable(response));
   if (const int problems = BackupProblems(response); problems > 0) {
     session.err() << "pantauctl: " << problems << " site" << (problems == 1 ? "" : "s")
                   << " with a failed or overdue backup\n";

@@ -187,6 +187,29 @@ class ArgParser {
   size_t max_positional_ = 0;
 };
 
+// The options the list commands share (alerts, incidents, backups): --json, --court, --site,
+// --limit 1..1000 (0 = the collector's default).
+struct ListOptions {
+  bool json = false;
+  std::string court;
+  std::string site;
+  int64_t limit = 0;
+
+  ArgParser& AddTo(ArgParser& parser) {
+    return parser.Flag("--json", &json)
+        .Value("--court", &court)
+        .Value("--site", &site)
+        .Number("--limit", &limit, 1, 1000);
+  }
+  // Court, site and limit of a List* request.
+  template <typename Request>
+  void Fill(Request& request) const {
+    request.set_court_id(court);
+    request.set_site(site);
+    request.set_limit(static_cast<int32_t>(limit));
+  }
+};
+
 // A positive incident or window id from `text`; false after printing a usage error.
 bool ParseId(ArgParser& parser, const std::vector<std::string>& positional, const char* what,
              int64_t* id);

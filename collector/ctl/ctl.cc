@@ -371,26 +371,19 @@ int RunStatus(Session& session, const std::vector<std::string>& args) {
 }
 
 int RunAlerts(Session& session, const std::vector<std::string>& args) {
-  bool json = false, all = false;
-  std::string court, site;
-  int64_t limit = 0;
+  ListOptions list;
+  bool all = false;
   ArgParser parser(session, "alerts");
-  parser.Flag("--json", &json)
-      .Flag("--all", &all)
-      .Value("--court", &court)
-      .Value("--site", &site)
-      .Number("--limit", &limit, 1, 1000);
+  list.AddTo(parser).Flag("--all", &all);
   if (!parser.Parse(args)) return 2;
   if (const int code = session.Connect(); code != 0) return code;
   v1::ListLogAlertsRequest request;
-  request.set_court_id(court);
-  request.set_site(site);
+  list.Fill(request);
   request.set_open_only(!all);
-  request.set_limit(static_cast<int32_t>(limit));
   v1::ListLogAlertsResponse response;
   grpc::Status status = session.Call(&Stub::ListLogAlerts, request, &response);
   if (!status.ok()) return session.Failed(status);
-  session.out() << (json ? AlertsJson(response) + "\n" : AlertsTable(response));
+  session.out() << (list.json ? AlertsJson(response) + "\n" : AlertsTable(response));
   if (const int critical = OpenCriticalAlerts(response); critical > 0) {
     session.err() << "pantauctl: " << critical << " critical log alert"
                   << (critical == 1 ? "" : "s") << " open\n";

@@ -305,26 +305,19 @@ std::string IncidentDetail(const v1::GetIncidentResponse& incident) {
 namespace {
 
 int ListIncidents(Session& session, const std::vector<std::string>& args) {
-  bool json = false, all = false;
-  std::string court, site;
-  int64_t limit = 0;
+  ListOptions list;
+  bool all = false;
   ArgParser parser(session, "incidents");
-  parser.Flag("--json", &json)
-      .Flag("--all", &all)
-      .Value("--court", &court)
-      .Value("--site", &site)
-      .Number("--limit", &limit, 1, 1000);
+  list.AddTo(parser).Flag("--all", &all);
   if (!parser.Parse(args)) return 2;
   if (const int code = session.Connect(); code != 0) return code;
   v1::ListIncidentsRequest request;
-  request.set_court_id(court);
-  request.set_site(site);
+  list.Fill(request);
   request.set_all(all);
-  request.set_limit(static_cast<int32_t>(limit));
   v1::ListIncidentsResponse response;
   grpc::Status status = session.Call(&Stub::ListIncidents, request, &response);
   if (!status.ok()) return session.Failed(status);
-  session.out() << (json ? IncidentsJson(response) + "\n" : IncidentsTable(response, all));
+  session.out() << (list.json ? IncidentsJson(response) + "\n" : IncidentsTable(response, all));
   if (const int critical = UnresolvedCriticalIncidents(response); critical > 0) {
     session.err() << "pantauctl: " << critical << " critical incident"
                   << (critical == 1 ? "" : "s") << " not resolved\n";
